@@ -1,0 +1,80 @@
+// Update phase, step 2: write one add's whole resolution plan. Runs as ONE statement in ONE
+// write transaction, so an add is applied entirely or not at all. Nothing is erased: retired
+// facts get invalid_at / expired_at and stay for history.
+// params: $scope MAP {scope_key, user_id, agent_id, run_id},
+//         $now DATETIME (system time), $episode MAP {id, observed_at DATETIME, messages_json,
+//              text, metadata_json, message_count},
+//         $summary MAP|null {text, summarized_count} (a refreshed rolling summary, if any),
+//         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
+//         $invalidations LIST<MAP> [{fact_id, reason, kind}],
+//         $facts LIST<MAP> [{id, source_key, target_key, relation, rel_type, fact, embedding,
+//              supersedes: STRING|null}],
+//         $confirmations LIST<STRING> (fact ids the episode restated)
+// returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
+//          invalidated INTEGER, added INTEGER, confirmed INTEGER
+MERGE (s:Scope {scope_key: $scope.scope_key})
+  ON CREATE SET s.user_id = $scope.user_id, s.agent_id = $scope.agent_id,
+                s.run_id = $scope.run_id, s.created_at = $now,
+                s.message_count = 0, s.summarized_count = 0
+SET s.message_count = s.message_count + $episode.message_count, s.updated_at = $now
+FOREACH (sm IN CASE WHEN $summary IS NULL THEN [] ELSE [$summary] END |
+  SET s.summary = sm.text, s.summarized_count = sm.summarized_count)
+CREATE (ep:Episode {id: $episode.id, scope_key: $scope.scope_key, user_id: $scope.user_id,
+                    agent_id: $scope.agent_id, run_id: $scope.run_id, created_at: $now,
+                    observed_at: $episode.observed_at, messages_json: $episode.messages_json,
+                    text: $episode.text, metadata_json: $episode.metadata_json,
+                    message_count: $episode.message_count, last_seq: s.message_count})
+WITH ep
+CALL (ep) {
+  UNWIND $entities AS item
+  MERGE (e:Entity {scope_key: $scope.scope_key, normalized_name: item.key})
+    ON CREATE SET e.id = item.id, e.name = item.name, e.type = item.type,
+                  e.embedding = item.embedding, e.user_id = $scope.user_id,
+                  e.agent_id = $scope.agent_id, e.run_id = $scope.run_id,
+                  e.created_at = $now, e.mentions = 0, e:$(item.type)
+  SET e.mentions = e.mentions + 1, e.updated_at = $now
+  MERGE (ep)-[:MENTIONS]->(e)
+  RETURN collect({key: item.key, id: e.id, name: e.name, type: e.type,
+                  created: e.created_at = $now AND e.mentions = 1}) AS entities
+}
+CALL (ep) {
+  UNWIND $invalidations AS inv
+  MATCH (f:Fact {id: inv.fact_id})
+  WHERE f.scope_key = $scope.scope_key AND f.invalid_at IS NULL
+  SET f.invalid_at = ep.observed_at, f.expired_at = $now, f.invalid_reason = inv.reason,
+      f.invalidated_by = ep.id
+  CREATE (ep)-[:INVALIDATED {kind: inv.kind, reason: inv.reason}]->(f)
+  WITH f
+  MATCH (:Entity {scope_key: $scope.scope_key, normalized_name: f.source_key})-[r {fact_id: f.id}]->()
+  SET r.invalid_at = f.invalid_at, r.invalid_reason = f.invalid_reason
+  RETURN count(r) AS invalidated
+}
+CALL (ep) {
+  UNWIND $facts AS item
+  MATCH (src:Entity {scope_key: $scope.scope_key, normalized_name: item.source_key})
+  MATCH (tgt:Entity {scope_key: $scope.scope_key, normalized_name: item.target_key})
+  CREATE (f:Fact {id: item.id, scope_key: $scope.scope_key, user_id: $scope.user_id,
+                  agent_id: $scope.agent_id, run_id: $scope.run_id,
+                  source: src.name, source_key: src.normalized_name, source_type: src.type,
+                  target: tgt.name, target_key: tgt.normalized_name, target_type: tgt.type,
+                  relation: item.relation, fact: item.fact, embedding: item.embedding,
+                  created_at: $now, valid_at: ep.observed_at, episode_ids: [ep.id]})
+  CREATE (src)-[r:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
+                                     name: item.relation, fact: item.fact,
+                                     created_at: $now, valid_at: ep.observed_at}]->(tgt)
+  CREATE (ep)-[:ADDED]->(f)
+  WITH f, item
+  OPTIONAL MATCH (old:Fact {id: item.supersedes})
+  WHERE old.scope_key = $scope.scope_key
+  FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | CREATE (f)-[:SUPERSEDES]->(o))
+  RETURN count(f) AS added
+}
+CALL (ep) {
+  UNWIND $confirmations AS fact_id
+  MATCH (f:Fact {id: fact_id})
+  WHERE f.scope_key = $scope.scope_key
+  SET f.episode_ids = f.episode_ids + ep.id
+  CREATE (ep)-[:CONFIRMED]->(f)
+  RETURN count(f) AS confirmed
+}
+RETURN ep.id AS episode_id, entities, invalidated, added, confirmed

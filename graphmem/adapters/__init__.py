@@ -1,0 +1,6 @@
+"""Providers: the only code that imports openai and sentence_transformers."""
+
+from graphmem.adapters.openai_llm import OpenAIChatLLM
+from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
+
+__all__ = ["OpenAIChatLLM", "SentenceTransformerEmbedder"]

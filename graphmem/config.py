@@ -1,0 +1,101 @@
+"""Settings. Frozen pydantic models; the environment is read only by ``from_env()``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from graphmem.errors import ConfigurationError
+
+__all__ = ["GraphMemConfig", "LLMConfig", "Neo4jConfig", "RetrievalConfig"]
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Neo4jConfig(_Frozen):
+    uri: str = "bolt://127.0.0.1:7687"
+    user: str = "neo4j"
+    password: SecretStr | None = None
+    database: str | None = None  # None: the server's default database
+
+
+class LLMConfig(_Frozen):
+    """Any OpenAI-compatible chat-completions endpoint (OpenAI, Azure, Ollama, vLLM, ...)."""
+
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    # Retries with backoff on rate limits, timeouts, connection errors and 5xx.
+    max_retries: int = Field(default=3, ge=0, le=10)
+    # Extra attempts when the reply does not match the response schema.
+    max_output_retries: int = Field(default=1, ge=0, le=5)
+    structured_output: Literal["json_schema", "tool_call"] = "json_schema"
+    temperature: float | None = 0.0
+
+
+class RetrievalConfig(_Frozen):
+    limit: int = Field(default=10, ge=1, le=1000)
+    # "embedding": link the query to entities by vector + full-text index, no LLM call.
+    # "llm": the paper's way, one LLM call that names the query's entities.
+    entity_linking: Literal["embedding", "llm"] = "embedding"
+    depth: int = Field(default=1, ge=1, le=2)
+    # Cosine similarity a query must reach to link to an entity.
+    entity_link_threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
+    max_linked_entities: int = Field(default=5, ge=1, le=100)
+    # The vector indexes are shared by every scope; ask them for this many times
+    # `limit` neighbours so that enough of them belong to the asking scope.
+    oversample: int = Field(default=10, ge=1, le=1000)
+
+
+class GraphMemConfig(_Frozen):
+    neo4j: Neo4jConfig = Neo4jConfig()
+    llm: LLMConfig = LLMConfig()
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_dimensions: int = Field(default=384, ge=1, le=4096)
+    # Cosine similarity above which an extracted entity reuses an existing node.
+    entity_match_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
+    entity_candidates: int = Field(default=50, ge=1, le=1000)
+    # Context for extraction: the last M messages and a rolling summary refreshed
+    # every N messages (the paper's M = 10).
+    context_messages: int = Field(default=10, ge=0, le=100)
+    summary_every: int = Field(default=20, ge=0, le=10_000)  # 0 turns the summary off
+    retrieval: RetrievalConfig = RetrievalConfig()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GraphMemConfig:
+        """Build a configuration from environment variables (see the README's table)."""
+        env = os.environ if environ is None else environ
+        neo4j: dict[str, object] = {}
+        llm: dict[str, object] = {}
+        top: dict[str, object] = {}
+        _take(env, "NEO4J_URI", neo4j, "uri")
+        _take(env, "NEO4J_USER", neo4j, "user")
+        _take(env, "NEO4J_USERNAME", neo4j, "user")
+        _take(env, "NEO4J_PASSWORD", neo4j, "password")
+        _take(env, "NEO4J_DATABASE", neo4j, "database")
+        _take(env, "OPENAI_API_KEY", llm, "api_key")
+        _take(env, "OPENAI_BASE_URL", llm, "base_url")
+        _take(env, "GRAPHMEM_LLM_MODEL", llm, "model")
+        _take(env, "GRAPHMEM_LLM_TIMEOUT", llm, "timeout_seconds")
+        _take(env, "GRAPHMEM_LLM_STRUCTURED_OUTPUT", llm, "structured_output")
+        _take(env, "GRAPHMEM_EMBEDDING_MODEL", top, "embedding_model")
+        _take(env, "GRAPHMEM_EMBEDDING_DIMENSIONS", top, "embedding_dimensions")
+        _take(env, "GRAPHMEM_ENTITY_MATCH_THRESHOLD", top, "entity_match_threshold")
+        try:
+            return cls.model_validate({**top, "neo4j": neo4j, "llm": llm})
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid graphmem settings in the environment: {exc}") from exc
+
+
+def _take(env: Mapping[str, str], name: str, into: dict[str, object], key: str) -> None:
+    value = env.get(name)
+    if value:
+        into[key] = value

@@ -1,0 +1,113 @@
+"""Every error graphmem raises derives from :class:`GraphMemError`.
+
+The tree::
+
+    GraphMemError
+    ├── ConfigurationError        settings are missing or inconsistent
+    ├── ScopeError                no user_id / agent_id / run_id was given, or one is malformed
+    ├── InvalidInputError         messages, triplets or ids that cannot be used as given
+    ├── NotFoundError             the id does not exist in the given scope
+    ├── LLMError                  the language model did not give a usable answer
+    │   ├── LLMOutputError        the reply broke the expected schema (carries the raw text)
+    │   ├── LLMTimeoutError       the request timed out (retryable)
+    │   ├── LLMRateLimitError     the provider throttled us (retryable)
+    │   └── LLMUnavailableError   connection failures and 5xx answers (retryable)
+    ├── EmbeddingError            the embedder failed or returned vectors of the wrong size
+    ├── StoreError                Neo4j refused or failed a query
+    │   └── SchemaError           the database schema does not match this configuration
+    └── LocalServerError          a local Neo4j could not be found or started
+
+``is_retryable()`` tells whether the same call may succeed later unchanged.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "EmbeddingError",
+    "GraphMemError",
+    "InvalidInputError",
+    "LLMError",
+    "LLMOutputError",
+    "LLMRateLimitError",
+    "LLMTimeoutError",
+    "LLMUnavailableError",
+    "LocalServerError",
+    "NotFoundError",
+    "SchemaError",
+    "ScopeError",
+    "StoreError",
+]
+
+
+class GraphMemError(Exception):
+    """Root of graphmem's errors."""
+
+    retryable: bool = False
+
+    def is_retryable(self) -> bool:
+        return self.retryable
+
+
+class ConfigurationError(GraphMemError):
+    """Settings are missing or inconsistent."""
+
+
+class ScopeError(GraphMemError, ValueError):
+    """A call had no scope, or a scope id that cannot be used."""
+
+
+class InvalidInputError(GraphMemError, ValueError):
+    """Input that cannot be used as given; the message says what to change."""
+
+
+class NotFoundError(GraphMemError, LookupError):
+    """The id does not exist in the given scope (it may exist in another one)."""
+
+
+class LLMError(GraphMemError):
+    """The language model did not give a usable answer."""
+
+    def __init__(self, message: str, *, role: str | None = None) -> None:
+        super().__init__(message)
+        self.role = role
+
+
+class LLMOutputError(LLMError):
+    """The model's reply did not match the response schema, after all retries."""
+
+    def __init__(self, message: str, *, role: str | None = None, raw_text: str = "") -> None:
+        super().__init__(message, role=role)
+        self.raw_text = raw_text
+
+
+class LLMTimeoutError(LLMError):
+    retryable = True
+
+
+class LLMRateLimitError(LLMError):
+    retryable = True
+
+
+class LLMUnavailableError(LLMError):
+    retryable = True
+
+
+class EmbeddingError(GraphMemError):
+    """The embedder failed, or returned vectors of an unexpected size."""
+
+
+class StoreError(GraphMemError):
+    """Neo4j refused or failed a query."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class SchemaError(StoreError):
+    """The database schema does not match this configuration (e.g. embedding size)."""
+
+
+class LocalServerError(GraphMemError):
+    """A local Neo4j server could not be found or started."""

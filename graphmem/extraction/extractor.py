@@ -1,0 +1,59 @@
+"""The paper's two extraction calls, with the scope's summary and recent messages as context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from graphmem.models import Message
+from graphmem.ports import LLM
+from graphmem.prompts import entities as entity_prompt
+from graphmem.prompts import relations as relation_prompt
+from graphmem.prompts import summary as summary_prompt
+from graphmem.prompts.entities import EntityExtraction, ExtractedEntity
+from graphmem.prompts.relations import ExtractedRelation, RelationExtraction
+from graphmem.prompts.summary import ConversationSummary
+from graphmem.structured import UsageMeter, call_structured
+
+__all__ = ["Extraction", "Extractor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    entities: tuple[ExtractedEntity, ...]
+    relations: tuple[ExtractedRelation, ...]
+
+
+class Extractor:
+    def __init__(self, llm: LLM, output_retries: int) -> None:
+        self._llm = llm
+        self._retries = output_retries
+
+    def extract(
+        self,
+        new: Sequence[Message],
+        summary: str | None,
+        recent: Sequence[Message],
+        self_name: str,
+        meter: UsageMeter,
+    ) -> Extraction:
+        system, user = entity_prompt.build(new, summary, recent, self_name)
+        found = call_structured(
+            self._llm, role=entity_prompt.ROLE, system=system, user=user,
+            response_model=EntityExtraction, meter=meter, output_retries=self._retries,
+        )
+        if not found.entities:  # nothing to relate: skip the second call
+            return Extraction((), ())
+        system, user = relation_prompt.build(new, found.entities, summary, recent, self_name)
+        related = call_structured(
+            self._llm, role=relation_prompt.ROLE, system=system, user=user,
+            response_model=RelationExtraction, meter=meter, output_retries=self._retries,
+        )
+        return Extraction(tuple(found.entities), tuple(related.relations))
+
+    def summarize(self, current: str | None, new: Sequence[Message], meter: UsageMeter) -> str:
+        system, user = summary_prompt.build(current, new)
+        return call_structured(
+            self._llm, role=summary_prompt.ROLE, system=system, user=user,
+            response_model=ConversationSummary, meter=meter, output_retries=self._retries,
+        ).summary

@@ -1,0 +1,206 @@
+"""Neo4j Community 5.26 from Maven Central jars, run with the machine's java."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from graphmem.errors import LocalServerError
+
+__all__ = ["NEO4J_VERSION", "LocalNeo4j", "cache_dir", "free_port", "install_jars"]
+
+NEO4J_VERSION = "5.26.31"
+_POM = Path(__file__).with_name("pom.xml")
+_JVM_FLAGS = [
+    "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields", "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024", "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.tls.ephemeralDHKeySize=2048", "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+    "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
+]
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("GRAPHMEM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "graphmem"
+    )
+    return Path(root)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _require(tool: str, hint: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise LocalServerError(f"{tool} is not installed: {hint}")
+    return path
+
+
+def install_jars(version: str = NEO4J_VERSION) -> Path:
+    """Resolve the server's jars from Maven Central into the cache (once per version)."""
+    lib = cache_dir() / "neo4j" / version / "lib"
+    done = lib / ".complete"
+    if done.exists():
+        return lib
+    mvn = _require("mvn", "install Maven (e.g. apt-get install maven), or set NEO4J_URI")
+    lib.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        mvn, "-B", "-q", "-f", str(_POM),
+        "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
+        "-DincludeScope=runtime", "-Dmdep.prependGroupId=true",
+        f"-Dneo4j.version={version}", f"-DoutputDirectory={lib}",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise LocalServerError(
+            f"Maven could not fetch the Neo4j {version} jars:\n{result.stdout[-2000:]}"
+            f"{result.stderr[-2000:]}"
+        )
+    done.write_text(version)
+    return lib
+
+
+class LocalNeo4j:
+    """One server process with its own home folder (conf, data, logs)."""
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        bolt_port: int | None = None,
+        http_port: int | None = None,
+        version: str = NEO4J_VERSION,
+        heap: str = "1g",
+        pagecache: str = "256m",
+        keep_tx_logs: bool = False,
+    ) -> None:
+        self.home = Path(home)
+        self.bolt_port = bolt_port or free_port()
+        self.http_port = http_port or free_port()
+        self.version = version
+        self._heap = heap
+        self._pagecache = pagecache
+        self._keep_tx_logs = keep_tx_logs
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return (f"{self.http_url}/browser/?dbms=bolt://127.0.0.1:{self.bolt_port}"
+                "&preselectAuthMethod=NO_AUTH")
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    def _write_conf(self) -> None:
+        for sub in ("conf", "data", "logs", "run", "plugins"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        lines = [
+            "server.default_listen_address=127.0.0.1",
+            "server.default_advertised_address=127.0.0.1",
+            f"server.bolt.listen_address=127.0.0.1:{self.bolt_port}",
+            f"server.http.listen_address=127.0.0.1:{self.http_port}",
+            "server.https.enabled=false",
+            # Loopback only, for development and tests; use your own server (NEO4J_URI) otherwise.
+            "dbms.security.auth_enabled=false",
+            f"server.memory.pagecache.size={self._pagecache}",
+            "dbms.usage_report.enabled=false",
+            "client.allow_telemetry=false",
+            f"server.directories.data={self.home / 'data'}",
+            f"server.directories.logs={self.home / 'logs'}",
+            f"server.directories.run={self.home / 'run'}",
+            f"server.directories.plugins={self.home / 'plugins'}",
+        ]
+        if not self._keep_tx_logs:
+            lines.append("db.tx_log.rotation.retention_policy=keep_none")
+        (self.home / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n")
+
+    def start(self, timeout_seconds: float = 180.0) -> LocalNeo4j:
+        java = _require("java", "install a Java 17 or 21 runtime (e.g. apt-get install "
+                        "openjdk-17-jre-headless), or set NEO4J_URI")
+        lib = install_jars(self.version)
+        self._write_conf()
+        cmd = [
+            java, f"-Xms{self._heap}", f"-Xmx{self._heap}", *_JVM_FLAGS,
+            "-cp", f"{self.home / 'plugins'}/*:{self.home / 'conf'}/*:{lib}/*",
+            "org.neo4j.server.CommunityEntryPoint", f"--home-dir={self.home}",
+            f"--config-dir={self.home / 'conf'}", "--console-mode",
+        ]
+        log = self.log_file.open("ab")
+        self._process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        (self.home / "run" / "graphmem-server.json").write_text(json.dumps({
+            "pid": self._process.pid, "bolt_port": self.bolt_port, "http_port": self.http_port,
+        }))
+        self._await_ready(timeout_seconds)
+        return self
+
+    def _await_ready(self, timeout_seconds: float) -> None:
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise LocalServerError(
+                    f"Neo4j exited with code {self._process.returncode} while starting; "
+                    f"log tail:\n{self._log_tail()}"
+                )
+            try:
+                with GraphDatabase.driver(self.uri, auth=None) as driver:
+                    driver.verify_connectivity()
+                return
+            except (DriverError, Neo4jError, OSError):
+                time.sleep(0.5)
+        self.stop()
+        raise LocalServerError(
+            f"Neo4j did not answer on {self.uri} within {timeout_seconds:.0f} s; "
+            f"log tail:\n{self._log_tail()}"
+        )
+
+    def _log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_file.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    def stop(self, grace_seconds: float = 30.0) -> None:
+        """SIGTERM to the server's process group; SIGKILL if it has not stopped in time."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def __enter__(self) -> LocalNeo4j:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

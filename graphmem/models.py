@@ -1,0 +1,248 @@
+"""The data graphmem takes and returns. Immutable pydantic models."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphmem.errors import InvalidInputError, ScopeError
+
+__all__ = [
+    "AddResult",
+    "EntityRef",
+    "Message",
+    "Operation",
+    "OperationKind",
+    "Relation",
+    "Scope",
+    "ScoredRelation",
+    "SearchResult",
+    "Triplet",
+    "Usage",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Message(_Model):
+    role: Literal["user", "assistant", "system", "tool"] = "user"
+    content: str
+    name: str | None = None  # the speaker, when a conversation has several
+
+
+class Scope(_Model):
+    """Whose memory: any non-empty combination of user, agent and run.
+
+    Scopes are exact: memory written with (alice, run 1) is not visible from (alice) alone.
+    """
+
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope:
+        ids = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+        for name, value in ids.items():
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ScopeError(f"{name} must be a non-empty string or None, got {value!r}")
+        if all(v is None for v in ids.values()):
+            raise ScopeError(
+                "a scope is required: pass user_id=, agent_id= and/or run_id= "
+                "(memory is never read or written without one)"
+            )
+        return cls(**ids)
+
+    @property
+    def key(self) -> str:
+        """One string that identifies the scope exactly (stored on every node)."""
+        return json.dumps([self.user_id, self.agent_id, self.run_id], separators=(",", ":"))
+
+    def as_params(self) -> dict[str, str | None]:
+        return {
+            "scope_key": self.key,
+            "user_id": self.user_id,
+            "agent_id": self.agent_id,
+            "run_id": self.run_id,
+        }
+
+
+_SPACE = re.compile(r"\s+")
+_REL_JUNK = re.compile(r"[^a-z0-9]+")
+_TYPE_JUNK = re.compile(r"[^A-Za-z0-9]+")
+MAX_NAME_CHARS = 200
+
+
+def normalize_name(name: str) -> str:
+    """The key that makes "Alice", "alice" and " ALICE " one entity."""
+    return _SPACE.sub(" ", name).strip().casefold()
+
+
+def normalize_relation(relation: str) -> str:
+    """lower_snake_case relation name, safe as a Neo4j relationship type."""
+    out = _REL_JUNK.sub("_", relation.strip().lower()).strip("_")
+    if not out:
+        raise InvalidInputError(f"relation {relation!r} has no letters or digits")
+    if out[0].isdigit():
+        out = "r_" + out
+    return out[:64]
+
+
+def normalize_entity_type(entity_type: str | None) -> str:
+    """PascalCase type label; "" or junk becomes "Thing"."""
+    words = [w for w in _TYPE_JUNK.split(entity_type or "") if w]
+    label = "".join(w[:1].upper() + w[1:] for w in words)[:40]
+    if not label or not label[0].isalpha():
+        return "Thing"
+    return label
+
+
+class Triplet(_Model):
+    """A (source, relation, target) fact, as extracted or as given to ``add_triplets``."""
+
+    source: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    relation: str = Field(min_length=1, max_length=100)
+    target: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    source_type: str | None = None
+    target_type: str | None = None
+
+
+class OperationKind(str, Enum):
+    ADD = "ADD"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    NOOP = "NOOP"
+
+
+class Relation(_Model):
+    """A stored fact: an edge between two entities, with its validity and provenance."""
+
+    id: str
+    source: str
+    relation: str
+    target: str
+    fact: str
+    source_type: str | None = None
+    target_type: str | None = None
+    created_at: datetime
+    valid_at: datetime
+    invalid_at: datetime | None = None
+    invalid_reason: str | None = None
+    episode_ids: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid_at is None
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Relation:
+        return cls(
+            id=row["id"],
+            source=row["source"],
+            relation=row["relation"],
+            target=row["target"],
+            fact=row["fact"],
+            source_type=row.get("source_type"),
+            target_type=row.get("target_type"),
+            created_at=_to_datetime(row["created_at"]),
+            valid_at=_to_datetime(row["valid_at"]),
+            invalid_at=_to_datetime(row["invalid_at"]) if row.get("invalid_at") else None,
+            invalid_reason=row.get("invalid_reason"),
+            episode_ids=tuple(row.get("episode_ids") or ()),
+        )
+
+
+def _to_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    to_native = getattr(value, "to_native", None)  # neo4j.time.DateTime
+    if to_native is not None:
+        native = to_native()
+        if isinstance(native, datetime):
+            return native
+    raise TypeError(f"not a datetime: {value!r}")
+
+
+class EntityRef(_Model):
+    id: str
+    name: str
+    type: str
+    created: bool = False  # True when this add created the node
+
+
+class Operation(_Model):
+    kind: OperationKind
+    relation: Relation
+    # For UPDATE: the fact it replaced. For DELETE: None (``relation`` is the retired fact).
+    previous: Relation | None = None
+    reason: str | None = None
+
+
+class Usage(_Model):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    by_role: dict[str, int] = Field(default_factory=dict)  # LLM calls per role
+
+    def __add__(self, other: Usage) -> Usage:
+        roles = dict(self.by_role)
+        for role, calls in other.by_role.items():
+            roles[role] = roles.get(role, 0) + calls
+        return Usage(
+            llm_calls=self.llm_calls + other.llm_calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            by_role=roles,
+        )
+
+
+class AddResult(_Model):
+    episode_id: str
+    entities: tuple[EntityRef, ...]
+    operations: tuple[Operation, ...]
+    usage: Usage
+    neo4j_queries: int = 0  # round trips to Neo4j this add made
+
+    def of_kind(self, kind: OperationKind) -> list[Operation]:
+        return [op for op in self.operations if op.kind is kind]
+
+
+class ScoredRelation(_Model):
+    relation: Relation
+    score: float
+    # Which retrieval channels found it: "entity" (subgraph) and/or "semantic" (triplet search).
+    channels: tuple[str, ...]
+
+    # Flat accessors, so a result reads like a triplet.
+    @property
+    def source(self) -> str:
+        return self.relation.source
+
+    @property
+    def target(self) -> str:
+        return self.relation.target
+
+    @property
+    def name(self) -> str:
+        return self.relation.relation
+
+    @property
+    def valid(self) -> bool:
+        return self.relation.valid
+
+
+class SearchResult(_Model):
+    query: str
+    relations: tuple[ScoredRelation, ...]
+    linked_entities: tuple[EntityRef, ...]
+    usage: Usage
+
+    def facts(self) -> list[str]:
+        return [r.relation.fact for r in self.relations]

@@ -1,0 +1,51 @@
+"""Relationship generator: (source, relation, target) triplets over the extracted entities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphmem.models import Message
+from graphmem.prompts._common import render_context, render_messages
+from graphmem.prompts.entities import ExtractedEntity
+
+ROLE = "extract_relations"
+
+SYSTEM = """You turn a conversation into facts for a long-term memory graph.
+Given the NEW MESSAGES and the entities found in them, return the facts they state as
+(source, relation, target) triplets. Rules:
+- source and target are names from the ENTITIES list, written exactly as there;
+- relation is a short lower_snake_case verb phrase in the present tense
+  (lives_in, works_at, is_allergic_to, prefers, has_child); state negations positively
+  (avoids dairy, not "does_not_eat dairy");
+- only facts the messages state or clearly imply; nothing from general knowledge;
+- when a speaker says "I", "me" or "my", the source is {self_name}.
+Return an empty list when there are no facts."""
+
+
+class ExtractedRelation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, max_length=200)
+    relation: str = Field(min_length=1, max_length=100)
+    target: str = Field(min_length=1, max_length=200)
+
+
+class RelationExtraction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    relations: list[ExtractedRelation]
+
+
+def build(
+    new: Sequence[Message],
+    entities: Sequence[ExtractedEntity],
+    summary: str | None,
+    recent: Sequence[Message],
+    self_name: str,
+) -> tuple[str, str]:
+    listed = "\n".join(f"- {e.name} ({e.type})" for e in entities)
+    user = (
+        f"EARLIER CONVERSATION\n{render_context(summary, recent)}\n\n"
+        f"NEW MESSAGES\n{render_messages(new)}\n\nENTITIES\n{listed}"
+    )
+    return SYSTEM.format(self_name=self_name), user

@@ -1,0 +1,277 @@
+"""Turn extracted triplets and what the store already holds into a ResolutionPlan.
+
+Pure functions: the LLM update resolver is passed in as a callable, so the rules here are
+tested without a model or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from graphmem.errors import InvalidInputError
+from graphmem.models import (
+    OperationKind,
+    Relation,
+    Triplet,
+    normalize_entity_type,
+    normalize_name,
+    normalize_relation,
+)
+from graphmem.prompts.resolution import Decision
+
+__all__ = [
+    "Candidate",
+    "Draft",
+    "DraftEntity",
+    "DraftFact",
+    "EntityMatch",
+    "PlannedEntity",
+    "PlannedFact",
+    "PlannedOperation",
+    "ResolutionPlan",
+    "draft_from_triplets",
+    "fact_text",
+    "plan_updates",
+    "resolve_entities",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftEntity:
+    key: str  # normalized name
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFact:
+    source_key: str
+    relation: str
+    target_key: str
+    fact: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    entities: tuple[DraftEntity, ...]
+    facts: tuple[DraftFact, ...]
+    skipped: tuple[str, ...] = ()  # extracted triplets that could not be used, and why
+
+
+def fact_text(source: str, relation: str, target: str) -> str:
+    """What gets embedded and shown: "Alice lives in New York"."""
+    return f"{source} {relation.replace('_', ' ')} {target}"
+
+
+def draft_from_triplets(
+    triplets: Iterable[Triplet],
+    mentioned: Iterable[tuple[str, str]] = (),
+    *,
+    strict: bool = False,
+) -> Draft:
+    """Normalize names, relation names and types; drop duplicates.
+
+    ``mentioned`` are (name, type) pairs the entity extractor found. With ``strict`` (user
+    input), an unusable triplet raises InvalidInputError; otherwise (LLM output) it is skipped
+    and reported in ``Draft.skipped``."""
+    entities: dict[str, DraftEntity] = {}
+    facts: dict[tuple[str, str, str], DraftFact] = {}
+    skipped: list[str] = []
+
+    def entity(name: str, type_: str | None) -> DraftEntity | None:
+        key = normalize_name(name)
+        if not key:
+            return None
+        if key not in entities:
+            entities[key] = DraftEntity(key, " ".join(name.split()), normalize_entity_type(type_))
+        elif type_ and entities[key].type == "Thing":
+            entities[key] = DraftEntity(key, entities[key].name, normalize_entity_type(type_))
+        return entities[key]
+
+    for name, type_ in mentioned:
+        entity(name, type_)
+    for t in triplets:
+        try:
+            relation = normalize_relation(t.relation)
+        except InvalidInputError as exc:
+            if strict:
+                raise
+            skipped.append(f"{t.source} / {t.relation} / {t.target}: {exc}")
+            continue
+        source = entity(t.source, t.source_type)
+        target = entity(t.target, t.target_type)
+        if source is None or target is None:
+            message = f"{t.source!r} -> {t.target!r}: an entity name is blank"
+            if strict:
+                raise InvalidInputError(message)
+            skipped.append(message)
+            continue
+        key = (source.key, relation, target.key)
+        facts.setdefault(key, DraftFact(source.key, relation, target.key,
+                                        fact_text(source.name, relation, target.name)))
+    return Draft(tuple(entities.values()), tuple(facts.values()), tuple(skipped))
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    """An existing entity the store matched to a draft entity."""
+
+    key: str  # the draft key it matched
+    id: str
+    name: str
+    normalized_name: str
+    type: str
+    score: float
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEntity:
+    key: str  # canonical normalized name (the stored node's, when it already exists)
+    id: str
+    name: str
+    type: str
+    embedding: list[float] | None  # only for entities this add creates
+    existing: bool
+
+
+def resolve_entities(
+    draft: Draft,
+    matches: Mapping[str, EntityMatch],
+    embeddings: Mapping[str, list[float]],
+    new_id: Callable[[], str],
+) -> tuple[list[PlannedEntity], dict[str, str]]:
+    """Reuse matched nodes, create the rest. Returns the entities and draft key -> canonical key."""
+    planned: dict[str, PlannedEntity] = {}
+    canonical: dict[str, str] = {}
+    for e in draft.entities:
+        match = matches.get(e.key)
+        if match is not None:
+            key = match.normalized_name
+            planned.setdefault(
+                key, PlannedEntity(key, match.id, match.name, match.type, None, existing=True)
+            )
+        else:
+            key = e.key
+            planned.setdefault(
+                key, PlannedEntity(key, new_id(), e.name, e.type, embeddings[e.key], existing=False)
+            )
+        canonical[e.key] = key
+    return list(planned.values()), canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A valid stored fact that the new facts might contradict."""
+
+    source_key: str
+    target_key: str
+    relation: Relation
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFact:
+    id: str
+    source_key: str
+    relation: str
+    target_key: str
+    fact: str
+    embedding: list[float]
+    supersedes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOperation:
+    kind: OperationKind
+    new: PlannedFact | None
+    existing: Candidate | None
+    reason: str | None
+
+
+@dataclass(slots=True)
+class ResolutionPlan:
+    add: list[PlannedFact] = field(default_factory=list)
+    invalidate: list[tuple[str, str, OperationKind]] = field(default_factory=list)  # id, why, kind
+    confirm: list[str] = field(default_factory=list)
+    operations: list[PlannedOperation] = field(default_factory=list)
+
+
+# Given existing (short id, text) and new (short id, text) pairs, return the LLM's decisions.
+Resolver = Callable[[Sequence[tuple[str, str]], Sequence[tuple[str, str]]], Sequence[Decision]]
+
+
+def plan_updates(
+    new_facts: Sequence[PlannedFact],
+    candidates: Sequence[Candidate],
+    resolver: Resolver | None,
+) -> ResolutionPlan:
+    """Exact restatements are NOOPs without asking anyone; the rest go to ``resolver``
+    (one call for all of them) when there is anything they could conflict with."""
+    plan = ResolutionPlan()
+    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
+    pending: list[PlannedFact] = []
+    for fact in new_facts:
+        known = by_triplet.get((fact.source_key, fact.relation, fact.target_key))
+        if known is not None:
+            _confirm(plan, fact, known, "already known")
+        else:
+            pending.append(fact)
+    if not pending:
+        return plan
+    if not candidates or resolver is None:
+        for fact in pending:
+            _add(plan, fact, None, None)
+        return plan
+
+    existing_ids = {f"E{i}": c for i, c in enumerate(candidates, 1)}
+    new_ids = {f"N{i}": f for i, f in enumerate(pending, 1)}
+    decisions = resolver(
+        [(i, c.relation.fact) for i, c in existing_ids.items()],
+        [(i, f.fact) for i, f in new_ids.items()],
+    )
+    decided: set[str] = set()
+    retired: set[str] = set()
+    for d in decisions:
+        new = new_ids.get(d.new_id or "")
+        old = existing_ids.get(d.existing_id or "")
+        if d.operation == "DELETE":
+            if old is not None and old.relation.id not in retired:
+                retired.add(old.relation.id)
+                plan.invalidate.append((old.relation.id, d.reason, OperationKind.DELETE))
+                plan.operations.append(
+                    PlannedOperation(OperationKind.DELETE, None, old, d.reason)
+                )
+            continue
+        if new is None or d.new_id in decided:
+            continue  # unknown or repeated new id: the default below covers it
+        decided.add(d.new_id or "")
+        if d.operation == "UPDATE" and old is not None and old.relation.id not in retired:
+            retired.add(old.relation.id)
+            plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE))
+            _add(plan, new, old, d.reason)
+        elif d.operation == "NOOP" and old is not None:
+            _confirm(plan, new, old, d.reason)
+        else:
+            # ADD, or an UPDATE / NOOP naming no usable fact: keep the information.
+            _add(plan, new, None, d.reason)
+    for short_id, fact in new_ids.items():
+        if short_id not in decided:
+            _add(plan, fact, None, None)
+    return plan
+
+
+def _add(plan: ResolutionPlan, fact: PlannedFact, replaces: Candidate | None, why: str | None) -> None:
+    if replaces is not None:
+        fact = PlannedFact(fact.id, fact.source_key, fact.relation, fact.target_key, fact.fact,
+                           fact.embedding, supersedes=replaces.relation.id)
+        plan.operations.append(PlannedOperation(OperationKind.UPDATE, fact, replaces, why))
+    else:
+        plan.operations.append(PlannedOperation(OperationKind.ADD, fact, None, why))
+    plan.add.append(fact)
+
+
+def _confirm(plan: ResolutionPlan, fact: PlannedFact, known: Candidate, why: str | None) -> None:
+    if known.relation.id not in plan.confirm:
+        plan.confirm.append(known.relation.id)
+    plan.operations.append(PlannedOperation(OperationKind.NOOP, fact, known, why))

@@ -1,0 +1,40 @@
+"""LLM-free linking of a query to entities: what to ask the full-text index, and whether the
+query speaks about the user themself."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["fulltext_query", "mentions_self"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SELF = re.compile(r"\b(i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
+_STOP = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just like me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    tell know recommend suggest remember tonight today""".split()
+)
+
+
+def mentions_self(query: str) -> bool:
+    return _SELF.search(query) is not None
+
+
+def fulltext_query(query: str, max_terms: int = 12) -> str | None:
+    """A Lucene query OR-ing the query's content words, fuzzy for longer ones (typos).
+
+    Terms are plain \\w+ tokens in lower case, so no Lucene operator or special character
+    can come through from the user's text."""
+    terms: list[str] = []
+    for word in _WORD.findall(query.casefold()):
+        if len(word) < 2 or word in _STOP or word in terms:
+            continue
+        terms.append(word)
+    if not terms:
+        return None
+    return " OR ".join(f"{t}~" if len(t) >= 5 else t for t in terms[:max_terms])

@@ -1,0 +1,5 @@
+"""Neo4j persistence: the only package that imports the neo4j driver."""
+
+from graphmem.store.neo4j_store import Neo4jStore
+
+__all__ = ["Neo4jStore"]

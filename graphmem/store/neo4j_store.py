@@ -1,0 +1,145 @@
+"""Neo4jStore: runs graphmem's Cypher files against one database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graphmem.config import Neo4jConfig
+from graphmem.errors import SchemaError, StoreError
+from graphmem.store.queries import load_migrations, load_query
+
+__all__ = ["Neo4jStore"]
+
+Row = dict[str, Any]
+
+
+class Neo4jStore:
+    """Thin, typed access to the queries in cypher/. Counts round trips (``queries_run``)."""
+
+    def __init__(self, driver: neo4j.Driver, database: str | None = None) -> None:
+        self._driver = driver
+        self._database = database
+        self.queries_run = 0
+
+    @classmethod
+    def connect(cls, config: Neo4jConfig) -> Neo4jStore:
+        auth = None
+        if config.password is not None:
+            auth = (config.user, config.password.get_secret_value())
+        driver = GraphDatabase.driver(
+            config.uri, auth=auth, notifications_min_severity="OFF"
+        )
+        return cls(driver, config.database)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"{what}: Neo4j is unreachable ({exc})", retryable=True) from exc
+        except Neo4jError as exc:
+            raise StoreError(f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable()) from exc
+        except DriverError as exc:
+            raise StoreError(f"{what}: {exc}") from exc
+
+    def _read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
+        with self._errors(name):
+            self.queries_run += 1
+            records, _, _ = self._driver.execute_query(
+                load_query(name), dict(params), routing_=RoutingControl.READ,
+                database_=self._database,
+            )
+        return [record.data() for record in records]
+
+    def _write(self, name: str, params: Mapping[str, Any]) -> list[Row]:
+        """One statement in one managed write transaction (retried on transient errors)."""
+        with self._errors(name):
+            self.queries_run += 1
+            records, _, _ = self._driver.execute_query(
+                load_query(name), dict(params), routing_=RoutingControl.WRITE,
+                database_=self._database,
+            )
+        return [record.data() for record in records]
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def migrate(self, dimensions: int) -> int:
+        """Apply the numbered schema migrations not yet applied; return the schema version.
+
+        Every statement is idempotent, so running this twice, or from two processes, is safe."""
+        current = int(self._read("schema_version", {})[0]["version"])
+        latest = current
+        with self._errors("schema migration"):
+            for version, _name, statements in load_migrations():
+                if version <= current:
+                    continue
+                for statement in statements:
+                    self.queries_run += 1
+                    self._driver.execute_query(
+                        statement, {"dimensions": dimensions}, database_=self._database
+                    )
+                latest = version
+        if latest != current:
+            self._write("schema_version_set", {"version": latest})
+        self._check_dimensions(dimensions)
+        return latest
+
+    def _check_dimensions(self, dimensions: int) -> None:
+        for row in self._read("vector_index_dimensions", {}):
+            if row["dimensions"] is not None and int(row["dimensions"]) != dimensions:
+                raise SchemaError(
+                    f"vector index {row['name']!r} holds {row['dimensions']}-dimensional "
+                    f"embeddings but the embedder makes {dimensions}: use the embedder the "
+                    "database was built with, or a separate database for the new one"
+                )
+
+    def await_indexes(self, timeout_seconds: float = 120.0) -> None:
+        with self._errors("awaiting indexes"):
+            self.queries_run += 1
+            self._driver.execute_query(
+                "CALL db.awaitIndexes($timeout)", {"timeout": int(timeout_seconds)},
+                database_=self._database,
+            )
+
+    # -- the add path ---------------------------------------------------------------------
+
+    def load_context(self, scope_key: str, messages: int) -> Row:
+        return self._read("load_context", {"scope_key": scope_key, "messages": messages})[0]
+
+    def resolve_entities(self, params: Mapping[str, Any]) -> Row:
+        return self._read("resolve_entities", params)[0]
+
+    def apply_plan(self, params: Mapping[str, Any]) -> Row:
+        return self._write("apply_plan", params)[0]
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def search(self, params: Mapping[str, Any]) -> Row:
+        return self._read("search", params)[0]
+
+    def list_facts(self, params: Mapping[str, Any]) -> list[Row]:
+        return self._read("list_facts", params)
+
+    # -- deletes --------------------------------------------------------------------------
+
+    def delete_fact(self, scope_key: str, fact_id: str) -> bool:
+        rows = self._write("delete_fact", {"scope_key": scope_key, "fact_id": fact_id})
+        return bool(rows and rows[0]["deleted"])
+
+    def delete_scope(self, scope_key: str) -> int:
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction.
+        with self._errors("delete_scope"), self._driver.session(database=self._database) as s:
+            self.queries_run += 1
+            record = s.run(load_query("delete_scope"), {"scope_key": scope_key}).single()
+        return int(record["deleted"]) if record else 0

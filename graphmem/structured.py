@@ -1,0 +1,115 @@
+"""Structured LLM calls: schema in, validated pydantic model out, usage counted."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from graphmem.errors import LLMOutputError
+from graphmem.models import Usage
+from graphmem.ports import LLM, ChatRequest
+
+__all__ = ["UsageMeter", "call_structured", "strict_json_schema"]
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class UsageMeter:
+    """Counts LLM calls and tokens for one public operation (an add, a search)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.by_role: dict[str, int] = {}
+
+    def record(self, role: str, prompt_tokens: int, completion_tokens: int) -> None:
+        self.calls += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        self.by_role[role] = self.by_role.get(role, 0) + 1
+
+    def usage(self) -> Usage:
+        return Usage(
+            llm_calls=self.calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            by_role=dict(self.by_role),
+        )
+
+
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema in the strict subset OpenAI structured outputs accept:
+    every property required, no extra properties, no defaults or titles."""
+    schema = copy.deepcopy(model.model_json_schema())
+    _make_strict(schema)
+    return schema
+
+
+def _make_strict(node: Any) -> None:
+    if isinstance(node, dict):
+        # Validation keywords the strict subset rejects; pydantic still enforces them.
+        for key in ("title", "default", "minLength", "maxLength", "description"):
+            if not isinstance(node.get(key), dict):
+                node.pop(key, None)
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+            node["additionalProperties"] = False
+        for value in node.values():
+            _make_strict(value)
+    elif isinstance(node, list):
+        for item in node:
+            _make_strict(item)
+
+
+def call_structured(
+    llm: LLM,
+    *,
+    role: str,
+    system: str,
+    user: str,
+    response_model: type[T],
+    meter: UsageMeter,
+    output_retries: int,
+) -> T:
+    """Ask ``llm`` for a ``response_model``; re-ask with the validation error when the
+    reply breaks the schema; raise LLMOutputError (with the raw text) when it keeps failing."""
+    messages: list[dict[str, str]] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},
+    ]
+    schema = strict_json_schema(response_model)
+    last_error = ""
+    raw = ""
+    for _attempt in range(output_retries + 1):
+        reply = llm.complete(ChatRequest(role=role, messages=list(messages), json_schema=schema))
+        meter.record(role, reply.prompt_tokens, reply.completion_tokens)
+        raw = reply.text
+        try:
+            return response_model.model_validate_json(raw)
+        except ValidationError as exc:
+            last_error = _short(exc)
+            messages += [
+                {"role": "assistant", "content": raw},
+                {
+                    "role": "user",
+                    "content": "That reply does not match the required JSON schema: "
+                    f"{last_error}. Answer again with JSON that matches it exactly.",
+                },
+            ]
+    raise LLMOutputError(
+        f"the {role!r} reply did not match its schema after {output_retries + 1} attempt(s): "
+        f"{last_error}",
+        role=role,
+        raw_text=raw,
+    )
+
+
+def _short(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

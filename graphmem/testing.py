@@ -1,0 +1,310 @@
+"""Test doubles for graphmem and for your own tests. No network beyond 127.0.0.1.
+
+- :class:`ScriptedLLM`: an in-process LLM that replays replies you enqueue per role.
+- :class:`OpenAICompatibleServer`: a real HTTP server on 127.0.0.1 speaking the OpenAI
+  chat-completions protocol (JSON-schema outputs and tool calls), answering from the same
+  script, so the real openai adapter runs end to end.
+- :class:`HashingEmbedder`: deterministic bag-of-words vectors (no model download).
+
+Scripted replies are fixtures: they say nothing about any model's quality.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from pydantic import BaseModel
+
+from graphmem.errors import LLMError
+from graphmem.ports import ChatReply, ChatRequest
+
+__all__ = [
+    "DelayedReply",
+    "HTTPErrorReply",
+    "HashingEmbedder",
+    "OpenAICompatibleServer",
+    "RawReply",
+    "ScriptedLLM",
+    "Script",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """Text returned as-is (e.g. to test malformed output)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPErrorReply:
+    """An HTTP error status from the loopback server (e.g. 429, 500)."""
+
+    status: int
+    message: str = "scripted error"
+
+
+@dataclass(frozen=True, slots=True)
+class DelayedReply:
+    """Wait ``seconds`` before answering with ``reply`` (to test timeouts)."""
+
+    seconds: float
+    reply: Any
+
+
+Reply = Mapping[str, Any] | BaseModel | RawReply | HTTPErrorReply | DelayedReply | LLMError
+Handler = Callable[[ChatRequest], Reply]
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class Script:
+    """Replies per LLM role, consumed in order; a ``handler`` answers roles with an empty queue."""
+
+    def __init__(self, handler: Handler | None = None) -> None:
+        self._queues: dict[str, deque[Reply]] = {}
+        self._handler = handler
+        self._lock = threading.Lock()
+        self.requests: list[ChatRequest] = []
+
+    def enqueue(self, role: str, *replies: Reply) -> Script:
+        with self._lock:
+            self._queues.setdefault(role, deque()).extend(replies)
+        return self
+
+    def enqueue_extraction(
+        self,
+        entities: Iterable[tuple[str, str]],
+        relations: Iterable[tuple[str, str, str]] = (),
+    ) -> Script:
+        """The two extraction replies of one add: (name, type) and (source, relation, target)."""
+        found = [{"name": n, "type": t} for n, t in entities]
+        self.enqueue("extract_entities", {"entities": found})
+        if found:
+            self.enqueue("extract_relations", {"relations": [
+                {"source": s, "relation": r, "target": t} for s, r, t in relations
+            ]})
+        return self
+
+    def enqueue_decisions(self, *decisions: tuple[str, str | None, str | None, str]) -> Script:
+        """The update resolver's reply: (operation, new id "N1", existing id "E1", reason)."""
+        return self.enqueue("resolve_updates", {"decisions": [
+            {"operation": op, "new_id": new, "existing_id": old, "reason": why}
+            for op, new, old, why in decisions
+        ]})
+
+    def pending(self) -> dict[str, int]:
+        with self._lock:
+            return {role: len(q) for role, q in self._queues.items() if q}
+
+    def next_reply(self, request: ChatRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            queue = self._queues.get(request.role)
+            if queue:
+                return queue.popleft()
+        if self._handler is not None:
+            return self._handler(request)
+        raise AssertionError(
+            f"no scripted reply for LLM role {request.role!r}: enqueue one with "
+            f"script.enqueue({request.role!r}, {{...}})"
+        )
+
+    def calls(self, role: str | None = None) -> int:
+        return sum(1 for r in self.requests if role is None or r.role == role)
+
+
+def _reply_text(reply: Reply) -> str:
+    if isinstance(reply, BaseModel):
+        return reply.model_dump_json()
+    if isinstance(reply, RawReply):
+        return reply.text
+    return json.dumps(reply)
+
+
+class ScriptedLLM:
+    """In-process LLM double: ``llm.enqueue("extract_entities", {...})``."""
+
+    def __init__(self, script: Script | None = None, handler: Handler | None = None) -> None:
+        self.script = script if script is not None else Script(handler)
+
+    def enqueue(self, role: str, *replies: Reply) -> ScriptedLLM:
+        self.script.enqueue(role, *replies)
+        return self
+
+    def complete(self, request: ChatRequest) -> ChatReply:
+        reply = self.script.next_reply(request)
+        if isinstance(reply, DelayedReply):
+            time.sleep(reply.seconds)
+            reply = reply.reply
+        if isinstance(reply, LLMError):
+            raise reply
+        if isinstance(reply, HTTPErrorReply):
+            raise LLMError(f"scripted HTTP {reply.status}: {reply.message}", role=request.role)
+        text = _reply_text(reply)
+        prompt = "".join(m["content"] for m in request.messages)
+        return ChatReply(text, _estimate_tokens(prompt), _estimate_tokens(text))
+
+
+class OpenAICompatibleServer:
+    """``POST /v1/chat/completions`` on 127.0.0.1, answered from a :class:`Script`.
+
+    Use as a context manager; ``base_url`` goes into ``LLMConfig(base_url=...)``."""
+
+    def __init__(self, script: Script | None = None) -> None:
+        self.script = script if script is not None else Script()
+        self.http_requests: list[dict[str, Any]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def __enter__(self) -> OpenAICompatibleServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
+        """Status, JSON body and delay for one chat-completions request."""
+        self.http_requests.append(body)
+        mode, role, schema = _structured_mode(body)
+        request = ChatRequest(role=role, messages=body.get("messages", []), json_schema=schema)
+        reply = self.script.next_reply(request)
+        delay = 0.0
+        if isinstance(reply, DelayedReply):
+            delay, reply = reply.seconds, reply.reply
+        if isinstance(reply, HTTPErrorReply):
+            return reply.status, {"error": {"message": reply.message, "type": "scripted"}}, delay
+        if isinstance(reply, LLMError):
+            return 500, {"error": {"message": str(reply), "type": "scripted"}}, delay
+        text = _reply_text(reply)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        finish = "stop"
+        if mode == "tool":
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": f"call_{len(self.http_requests)}", "type": "function",
+                "function": {"name": role, "arguments": text},
+            }]}
+            finish = "tool_calls"
+        prompt = "".join(str(m.get("content") or "") for m in body.get("messages", []))
+        usage = {"prompt_tokens": _estimate_tokens(prompt),
+                 "completion_tokens": _estimate_tokens(text)}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return 200, {
+            "id": f"chatcmpl-{len(self.http_requests)}", "object": "chat.completion",
+            "created": int(time.time()), "model": body.get("model", "scripted"),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": usage,
+        }, delay
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                    status, payload, delay = server._answer(body)
+                except AssertionError as exc:  # the script has no reply: not worth a retry
+                    status, payload, delay = 400, {"error": {"message": str(exc)}}, 0.0
+                except Exception as exc:  # a broken script must show up in the client's error
+                    status, payload, delay = 500, {"error": {"message": repr(exc)}}, 0.0
+                if delay:
+                    time.sleep(delay)
+                self._send(status, payload)
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return _Handler
+
+
+def _structured_mode(body: Mapping[str, Any]) -> tuple[str, str, Mapping[str, Any]]:
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        return "json_schema", str(spec.get("name", "")), spec.get("schema") or {}
+    tools = body.get("tools") or []
+    if tools:
+        fn = tools[0].get("function") or {}
+        return "tool", str(fn.get("name", "")), fn.get("parameters") or {}
+    return "text", "", {}
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic unit vectors from hashed words and character trigrams.
+
+    Texts that share words come out similar; no model, no randomness."""
+
+    def __init__(self, dimensions: int = 384) -> None:
+        self._dimensions = dimensions
+
+    @property
+    def dimensions(self) -> int:
+        return self._dimensions
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return [self._one(t) for t in texts]
+
+    def _one(self, text: str) -> list[float]:
+        vec = [0.0] * self._dimensions
+        for feature in _features(text.casefold()):
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            index = int.from_bytes(digest[:4], "little") % self._dimensions
+            vec[index] += 1.0 if digest[4] & 1 else -1.0
+        norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+        return [x / norm for x in vec]
+
+
+def _features(text: str) -> Iterable[str]:
+    for word in _TOKEN.findall(text):
+        yield "w:" + word
+        padded = f"#{word}#"
+        for i in range(len(padded) - 2):
+            yield "c:" + padded[i : i + 3]
