@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,8 +61,13 @@ def llm_server(script: Script) -> Iterator[OpenAICompatibleServer]:
 def config(neo4j_server: Neo4jServer, llm_server: OpenAICompatibleServer) -> GraphMemConfig:
     return GraphMemConfig(
         neo4j=neo4j_server.config(),
-        llm=LLMConfig(model="scripted", base_url=llm_server.base_url, api_key="test-key",
-                      timeout_seconds=5, max_retries=1),
+        llm=LLMConfig(
+            model="scripted",
+            base_url=llm_server.base_url,
+            api_key="test-key",
+            timeout_seconds=5,
+            max_retries=1,
+        ),
     )
 
 

@@ -15,7 +15,9 @@ def test_figure1_dietary_preferences_come_back_for_a_dinner_question(
         [(uid, "follows", "vegetarian diet"), (uid, "avoids", "dairy")],
     )
     memory.add("I'm vegetarian and I avoid dairy.", user_id=uid)
-    script.enqueue_extraction([(uid, "Person"), ("hiking", "Activity")], [(uid, "enjoys", "hiking")])
+    script.enqueue_extraction(
+        [(uid, "Person"), ("hiking", "Activity")], [(uid, "enjoys", "hiking")]
+    )
     script.enqueue_decisions(("ADD", "N1", None, "a new hobby, no conflict"))
     memory.add("I went hiking last weekend, I love it.", user_id=uid)
 
@@ -39,7 +41,9 @@ def test_a_contradiction_retires_the_old_fact_but_keeps_it_in_history(
     first = memory.add("I live in San Francisco.", user_id=uid)
     old_id = first.operations[0].relation.id
 
-    script.enqueue_extraction([(uid, "Person"), ("New York", "City")], [(uid, "lives_in", "New York")])
+    script.enqueue_extraction(
+        [(uid, "Person"), ("New York", "City")], [(uid, "lives_in", "New York")]
+    )
     script.enqueue_decisions(
         ("ADD", "N1", None, "new city"), ("DELETE", None, "E1", "moved to New York")
     )
@@ -73,8 +77,9 @@ def test_name_variants_become_one_entity_and_similar_people_stay_apart(
         result = memory.add(f"{variant} plays tennis.", user_id=uid)
         # The first add creates the fact; restatements are NOOPs decided without the LLM.
         assert result.usage.by_role.get("resolve_updates", 0) == 0
-    script.enqueue_extraction([("Alicia Keys", "Person"), ("piano", "Instrument")],
-                              [("Alicia Keys", "plays", "piano")])
+    script.enqueue_extraction(
+        [("Alicia Keys", "Person"), ("piano", "Instrument")], [("Alicia Keys", "plays", "piano")]
+    )
     memory.add("Alicia Keys plays the piano.", user_id=uid)
 
     rows = cypher(

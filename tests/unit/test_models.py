@@ -1,0 +1,73 @@
+import pytest
+
+from graphmem import InvalidInputError, ScopeError
+from graphmem.memory import _coerce_messages
+from graphmem.models import Scope, normalize_entity_type, normalize_name, normalize_relation
+
+
+def test_scope_needs_at_least_one_id() -> None:
+    with pytest.raises(ScopeError, match="a scope is required"):
+        Scope.of(None, None, None)
+    with pytest.raises(ScopeError, match="user_id"):
+        Scope.of("  ", None, None)
+
+
+def test_scope_keys_are_exact_and_unambiguous() -> None:
+    keys = {
+        Scope.of(*ids).key
+        for ids in [
+            ("a", None, None),
+            (None, "a", None),
+            (None, None, "a"),
+            ("a", "b", None),
+            ("a,b", None, None),
+            ('a",null', None, None),
+        ]
+    }
+    assert len(keys) == 6
+
+
+@pytest.mark.parametrize("raw", ["Alice", "alice", " ALICE ", "Alice\t", "alice  "])
+def test_name_variants_normalize_alike(raw: str) -> None:
+    assert normalize_name(raw) == "alice"
+
+
+def test_relation_names_become_safe_identifiers() -> None:
+    assert normalize_relation("Lives In") == "lives_in"
+    assert normalize_relation("works-at!") == "works_at"
+    assert normalize_relation("`]->(x) DETACH DELETE x //") == "x_detach_delete_x"
+    assert normalize_relation("3rd_place") == "r_3rd_place"
+    with pytest.raises(InvalidInputError):
+        normalize_relation("-> !")
+
+
+def test_entity_types_become_safe_labels() -> None:
+    assert normalize_entity_type("person") == "Person"
+    assert normalize_entity_type("tv show") == "TvShow"
+    assert normalize_entity_type("`:Admin {x:1}") == "AdminX1"
+    assert normalize_entity_type("") == "Thing"
+    assert normalize_entity_type("123") == "Thing"
+
+
+def test_messages_accept_a_string_or_role_content_dicts() -> None:
+    assert _coerce_messages("hi")[0].content == "hi"
+    two = _coerce_messages(
+        [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    )
+    assert [m.role for m in two] == ["user", "assistant"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [],
+        [{"role": "user"}],
+        [{"role": "boss", "content": "x"}],
+        "   ",
+        [{"role": "user", "content": ""}],
+        42,
+    ],
+)
+def test_bad_messages_get_a_typed_error(bad: object) -> None:
+    with pytest.raises(InvalidInputError):
+        _coerce_messages(bad)  # type: ignore[arg-type]
