@@ -92,7 +92,9 @@ class GraphMemConfig(_Frozen):
         try:
             return cls.model_validate({**top, "neo4j": neo4j, "llm": llm})
         except ValidationError as exc:
-            raise ConfigurationError(f"invalid graphmem settings in the environment: {exc}") from exc
+            raise ConfigurationError(
+                f"invalid graphmem settings in the environment: {exc}"
+            ) from exc
 
 
 def _take(env: Mapping[str, str], name: str, into: dict[str, object], key: str) -> None:

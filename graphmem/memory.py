@@ -70,7 +70,9 @@ class GraphMemory:
         self._llm = llm if llm is not None else _default_llm(self.config)
         self._embedder = embedder if embedder is not None else _default_embedder(self.config)
         self._store = store if store is not None else Neo4jStore.connect(self.config.neo4j)
-        self._extractor = Extractor(self._llm, self.config.llm.max_output_retries) if self._llm else None
+        self._extractor = (
+            Extractor(self._llm, self.config.llm.max_output_retries) if self._llm else None
+        )
         if migrate:
             try:
                 self._check_embedder()
@@ -138,25 +140,29 @@ class GraphMemory:
             summary_update = {"text": text, "summarized_count": total}
 
         draft = draft_from_triplets(
-            (Triplet(source=r.source, relation=r.relation, target=r.target)
-             for r in _usable(extraction.relations)),
+            (
+                Triplet(source=r.source, relation=r.relation, target=r.target)
+                for r in _usable(extraction.relations)
+            ),
             ((e.name, e.type) for e in extraction.entities if e.name.strip()),
         )
         params, plan, entities = self._resolve(scope, draft, meter, episode_id)
-        written = self._store.apply_plan({
-            **params,
-            "scope": scope.as_params(),
-            "now": now,
-            "episode": {
-                "id": episode_id,
-                "observed_at": observed_at,
-                "messages_json": json.dumps([m.model_dump(exclude_none=True) for m in new]),
-                "text": "\n".join(f"{m.name or m.role}: {m.content}" for m in new),
-                "metadata_json": json.dumps(dict(metadata or {}), default=str),
-                "message_count": len(new),
-            },
-            "summary": summary_update,
-        })
+        written = self._store.apply_plan(
+            {
+                **params,
+                "scope": scope.as_params(),
+                "now": now,
+                "episode": {
+                    "id": episode_id,
+                    "observed_at": observed_at,
+                    "messages_json": json.dumps([m.model_dump(exclude_none=True) for m in new]),
+                    "text": "\n".join(f"{m.name or m.role}: {m.content}" for m in new),
+                    "metadata_json": json.dumps(dict(metadata or {}), default=str),
+                    "message_count": len(new),
+                },
+                "summary": summary_update,
+            }
+        )
         created = {e["key"]: bool(e["created"]) for e in written["entities"]}
         return AddResult(
             episode_id=episode_id,
@@ -173,7 +179,12 @@ class GraphMemory:
         self, scope: Scope, draft: Draft, meter: UsageMeter, episode_id: str
     ) -> tuple[dict[str, Any], ResolutionPlan, dict[str, dict[str, str]]]:
         """Entity resolution + conflict detection + the update resolver -> apply_plan params."""
-        empty: dict[str, Any] = {"entities": [], "facts": [], "invalidations": [], "confirmations": []}
+        empty: dict[str, Any] = {
+            "entities": [],
+            "facts": [],
+            "invalidations": [],
+            "confirmations": [],
+        }
         if not draft.entities:
             return empty, ResolutionPlan(), {}
         texts = [e.name for e in draft.entities] + [f.fact for f in draft.facts]
@@ -181,20 +192,28 @@ class GraphMemory:
         n = len(draft.entities)
         entity_vectors = {e.key: vectors[i] for i, e in enumerate(draft.entities)}
         fact_vectors = vectors[n:]
-        found = self._store.resolve_entities({
-            "scope_key": scope.key,
-            "entities": [{"key": e.key, "embedding": entity_vectors[e.key]} for e in draft.entities],
-            "fact_embeddings": fact_vectors,
-            "k": self.config.entity_candidates,
-            "min_score": (1.0 + self.config.entity_match_threshold) / 2.0,
-            "max_candidates": 40,
-        })
+        found = self._store.resolve_entities(
+            {
+                "scope_key": scope.key,
+                "entities": [
+                    {"key": e.key, "embedding": entity_vectors[e.key]} for e in draft.entities
+                ],
+                "fact_embeddings": fact_vectors,
+                "k": self.config.entity_candidates,
+                "min_score": (1.0 + self.config.entity_match_threshold) / 2.0,
+                "max_candidates": 40,
+            }
+        )
         matches = {m["key"]: EntityMatch(**m) for m in found["matches"]}
         planned, canonical = resolve_entities(draft, matches, entity_vectors, _new_id)
         new_facts = [
             PlannedFact(
-                id=_new_id(), source_key=canonical[f.source_key], relation=f.relation,
-                target_key=canonical[f.target_key], fact=f.fact, embedding=fact_vectors[i],
+                id=_new_id(),
+                source_key=canonical[f.source_key],
+                relation=f.relation,
+                target_key=canonical[f.target_key],
+                fact=f.fact,
+                embedding=fact_vectors[i],
             )
             for i, f in enumerate(draft.facts)
         ]
@@ -204,34 +223,57 @@ class GraphMemory:
         ]
         plan = plan_updates(new_facts, candidates, self._resolver(meter))
         entities = {e.key: {"name": e.name, "type": e.type} for e in planned}
-        return {
-            "entities": [
-                {"key": e.key, "id": e.id, "name": e.name, "type": e.type, "embedding": e.embedding}
-                for e in planned
-            ],
-            "facts": [
-                {"id": f.id, "source_key": f.source_key, "target_key": f.target_key,
-                 "relation": f.relation, "rel_type": f.relation.upper(), "fact": f.fact,
-                 "embedding": f.embedding, "supersedes": f.supersedes}
-                for f in plan.add
-            ],
-            "invalidations": [
-                {"fact_id": fid, "reason": why, "kind": kind.value}
-                for fid, why, kind in plan.invalidate
-            ],
-            "confirmations": list(plan.confirm),
-        }, plan, entities
+        return (
+            {
+                "entities": [
+                    {
+                        "key": e.key,
+                        "id": e.id,
+                        "name": e.name,
+                        "type": e.type,
+                        "embedding": e.embedding,
+                    }
+                    for e in planned
+                ],
+                "facts": [
+                    {
+                        "id": f.id,
+                        "source_key": f.source_key,
+                        "target_key": f.target_key,
+                        "relation": f.relation,
+                        "rel_type": f.relation.upper(),
+                        "fact": f.fact,
+                        "embedding": f.embedding,
+                        "supersedes": f.supersedes,
+                    }
+                    for f in plan.add
+                ],
+                "invalidations": [
+                    {"fact_id": fid, "reason": why, "kind": kind.value}
+                    for fid, why, kind in plan.invalidate
+                ],
+                "confirmations": list(plan.confirm),
+            },
+            plan,
+            entities,
+        )
 
     def _resolver(self, meter: UsageMeter) -> Any:
         llm = self._llm
         if llm is None:
             return None
 
-        def decide(existing: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]) -> list[Decision]:
+        def decide(
+            existing: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]
+        ) -> list[Decision]:
             system, user = resolution_prompt.build(existing, new)
             return call_structured(
-                llm, role=resolution_prompt.ROLE, system=system, user=user,
-                response_model=UpdateResolution, meter=meter,
+                llm,
+                role=resolution_prompt.ROLE,
+                system=system,
+                user=user,
+                response_model=UpdateResolution,
+                meter=meter,
                 output_retries=self.config.llm.max_output_retries,
             ).decisions
 
@@ -276,29 +318,37 @@ class GraphMemory:
             llm = self._require_llm()
             system, user = query_entities_prompt.build(query, _self_name(scope))
             named = call_structured(
-                llm, role=query_entities_prompt.ROLE, system=system, user=user,
-                response_model=QueryEntities, meter=meter,
+                llm,
+                role=query_entities_prompt.ROLE,
+                system=system,
+                user=user,
+                response_model=QueryEntities,
+                meter=meter,
                 output_retries=self.config.llm.max_output_retries,
             )
             link_keys += [normalize_name(n) for n in named.entities if n.strip()]
         embedding = self._embedder.embed([query])[0]
-        row = self._store.search({
-            "scope_key": scope.key,
-            "embedding": embedding,
-            "include_invalid": include_invalid,
-            "k": max(limit * cfg.oversample, 50),
-            "limit": limit,
-            "link_keys": link_keys,
-            "fulltext": fulltext,
-            "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
-            "max_linked": cfg.max_linked_entities,
-            "depth": depth,
-        })
+        row = self._store.search(
+            {
+                "scope_key": scope.key,
+                "embedding": embedding,
+                "include_invalid": include_invalid,
+                "k": max(limit * cfg.oversample, 50),
+                "limit": limit,
+                "link_keys": link_keys,
+                "fulltext": fulltext,
+                "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
+                "max_linked": cfg.max_linked_entities,
+                "depth": depth,
+            }
+        )
         facts = {f["id"]: Relation.from_record(f) for f in row["facts"]}
-        fused = reciprocal_rank_fusion({
-            "entity": [h["id"] for h in row["entity"]],
-            "semantic": [h["id"] for h in row["semantic"]],
-        })
+        fused = reciprocal_rank_fusion(
+            {
+                "entity": [h["id"] for h in row["entity"]],
+                "semantic": [h["id"] for h in row["semantic"]],
+            }
+        )
         return SearchResult(
             query=query,
             relations=tuple(
@@ -315,37 +365,67 @@ class GraphMemory:
     # -- read and delete --------------------------------------------------------------------
 
     def get_all(
-        self, *, user_id: str | None = None, agent_id: str | None = None,
-        run_id: str | None = None, limit: int = 1000,
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 1000,
     ) -> list[Relation]:
         """The scope's currently valid facts, oldest first."""
-        return self._list(Scope.of(user_id, agent_id, run_id), False, None, None, None, limit)
+        scope = Scope.of(user_id, agent_id, run_id)
+        return self._list(
+            scope, include_invalid=False, entity=None, since=None, until=None, limit=limit
+        )
 
     def history(
-        self, *, user_id: str | None = None, agent_id: str | None = None,
-        run_id: str | None = None, entity: str | None = None,
-        since: datetime | None = None, until: datetime | None = None, limit: int = 1000,
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        entity: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
     ) -> list[Relation]:
         """Every fact of the scope, invalidated ones included (with when and why), oldest first;
         optionally only those about ``entity`` or created in [since, until)."""
-        return self._list(Scope.of(user_id, agent_id, run_id), True, entity, since, until, limit)
+        scope = Scope.of(user_id, agent_id, run_id)
+        return self._list(
+            scope, include_invalid=True, entity=entity, since=since, until=until, limit=limit
+        )
 
     def _list(
-        self, scope: Scope, include_invalid: bool, entity: str | None,
-        since: datetime | None, until: datetime | None, limit: int,
+        self,
+        scope: Scope,
+        *,
+        include_invalid: bool,
+        entity: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
     ) -> list[Relation]:
         if limit < 1:
             raise InvalidInputError(f"limit must be at least 1, got {limit}")
-        rows = self._store.list_facts({
-            "scope_key": scope.key, "include_invalid": include_invalid,
-            "entity_key": normalize_name(entity) if entity else None,
-            "since": _aware(since) if since else None, "until": _aware(until) if until else None,
-            "limit": limit,
-        })
+        rows = self._store.list_facts(
+            {
+                "scope_key": scope.key,
+                "include_invalid": include_invalid,
+                "entity_key": normalize_name(entity) if entity else None,
+                "since": _aware(since) if since else None,
+                "until": _aware(until) if until else None,
+                "limit": limit,
+            }
+        )
         return [Relation.from_record(r) for r in rows]
 
     def delete(
-        self, relation_id: str, *, user_id: str | None = None, agent_id: str | None = None,
+        self,
+        relation_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
         run_id: str | None = None,
     ) -> None:
         """Erase one fact of the scope for good (unlike a contradiction, which keeps history)."""
@@ -381,7 +461,8 @@ class GraphMemory:
         if dims != self.config.embedding_dimensions:
             raise ConfigurationError(
                 f"the embedder makes {dims}-dimensional vectors but embedding_dimensions is "
-                f"{self.config.embedding_dimensions}: set GraphMemConfig(embedding_dimensions={dims})"
+                f"{self.config.embedding_dimensions}: "
+                f"set GraphMemConfig(embedding_dimensions={dims})"
             )
 
 
@@ -423,8 +504,11 @@ def _coerce_messages(messages: MessagesInput) -> list[Message]:
 
 
 def _operations(
-    plan: ResolutionPlan, entities: Mapping[str, Mapping[str, str]], episode_id: str,
-    now: datetime, observed_at: datetime,
+    plan: ResolutionPlan,
+    entities: Mapping[str, Mapping[str, str]],
+    episode_id: str,
+    now: datetime,
+    observed_at: datetime,
 ) -> list[Operation]:
     out = []
     for op in plan.operations:
@@ -433,8 +517,11 @@ def _operations(
 
 
 def _operation(
-    op: PlannedOperation, entities: Mapping[str, Mapping[str, str]], episode_id: str,
-    now: datetime, observed_at: datetime,
+    op: PlannedOperation,
+    entities: Mapping[str, Mapping[str, str]],
+    episode_id: str,
+    now: datetime,
+    observed_at: datetime,
 ) -> Operation:
     retired = None
     if op.existing is not None and op.kind in (OperationKind.UPDATE, OperationKind.DELETE):
@@ -450,9 +537,16 @@ def _operation(
     assert op.new is not None
     src, tgt = entities[op.new.source_key], entities[op.new.target_key]
     relation = Relation(
-        id=op.new.id, source=src["name"], relation=op.new.relation, target=tgt["name"],
-        fact=op.new.fact, source_type=src["type"], target_type=tgt["type"],
-        created_at=now, valid_at=observed_at, episode_ids=(episode_id,),
+        id=op.new.id,
+        source=src["name"],
+        relation=op.new.relation,
+        target=tgt["name"],
+        fact=op.new.fact,
+        source_type=src["type"],
+        target_type=tgt["type"],
+        created_at=now,
+        valid_at=observed_at,
+        episode_ids=(episode_id,),
     )
     return Operation(kind=op.kind, relation=relation, previous=retired, reason=op.reason)
 

@@ -29,13 +29,14 @@ from graphmem.errors import LLMError
 from graphmem.ports import ChatReply, ChatRequest
 
 __all__ = [
+    "DecisionsByText",
     "DelayedReply",
     "HTTPErrorReply",
     "HashingEmbedder",
     "OpenAICompatibleServer",
     "RawReply",
-    "ScriptedLLM",
     "Script",
+    "ScriptedLLM",
 ]
 
 
@@ -62,7 +63,48 @@ class DelayedReply:
     reply: Any
 
 
-Reply = Mapping[str, Any] | BaseModel | RawReply | HTTPErrorReply | DelayedReply | LLMError
+@dataclass(frozen=True, slots=True)
+class DecisionsByText:
+    """An update-resolver reply that names facts by their text instead of their short ids
+    (which depend on ranking): (operation, new fact text, existing fact text, reason)."""
+
+    decisions: tuple[tuple[str, str | None, str | None, str], ...]
+
+    def materialize(self, request: ChatRequest) -> dict[str, Any]:
+        prompt = "\n".join(str(m.get("content") or "") for m in request.messages)
+        ids: dict[str, str] = {
+            text.strip().casefold(): short for short, text in _FACT_LINE.findall(prompt)
+        }
+
+        def lookup(text: str | None) -> str | None:
+            if text is None:
+                return None
+            if text.casefold() not in ids:
+                raise AssertionError(
+                    f"scripted decision names {text!r}, which the prompt "
+                    f"does not list; it lists {sorted(ids)}"
+                )
+            return ids[text.casefold()]
+
+        return {
+            "decisions": [
+                {"operation": op, "new_id": lookup(new), "existing_id": lookup(old), "reason": why}
+                for op, new, old, why in self.decisions
+            ]
+        }
+
+
+_FACT_LINE = re.compile(r"^([EN]\d+): (.+)$", re.MULTILINE)
+
+Reply = (
+    Mapping[str, Any]
+    | BaseModel
+    | RawReply
+    | HTTPErrorReply
+    | DelayedReply
+    | LLMError
+    | DecisionsByText
+)
 Handler = Callable[[ChatRequest], Reply]
 
 
@@ -93,23 +135,42 @@ class Script:
         found = [{"name": n, "type": t} for n, t in entities]
         self.enqueue("extract_entities", {"entities": found})
         if found:
-            self.enqueue("extract_relations", {"relations": [
-                {"source": s, "relation": r, "target": t} for s, r, t in relations
-            ]})
+            self.enqueue(
+                "extract_relations",
+                {"relations": [{"source": s, "relation": r, "target": t} for s, r, t in relations]},
+            )
         return self
 
     def enqueue_decisions(self, *decisions: tuple[str, str | None, str | None, str]) -> Script:
         """The update resolver's reply: (operation, new id "N1", existing id "E1", reason)."""
-        return self.enqueue("resolve_updates", {"decisions": [
-            {"operation": op, "new_id": new, "existing_id": old, "reason": why}
-            for op, new, old, why in decisions
-        ]})
+        return self.enqueue(
+            "resolve_updates",
+            {
+                "decisions": [
+                    {"operation": op, "new_id": new, "existing_id": old, "reason": why}
+                    for op, new, old, why in decisions
+                ]
+            },
+        )
+
+    def clear(self, role: str | None = None) -> None:
+        """Drop queued replies (of one role, or all)."""
+        with self._lock:
+            for name, queue in self._queues.items():
+                if role is None or name == role:
+                    queue.clear()
 
     def pending(self) -> dict[str, int]:
         with self._lock:
             return {role: len(q) for role, q in self._queues.items() if q}
 
     def next_reply(self, request: ChatRequest) -> Reply:
+        reply = self._next(request)
+        if isinstance(reply, DecisionsByText):
+            return reply.materialize(request)
+        return reply
+
+    def _next(self, request: ChatRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
             queue = self._queues.get(request.role)
@@ -209,21 +270,36 @@ class OpenAICompatibleServer:
         message: dict[str, Any] = {"role": "assistant", "content": text}
         finish = "stop"
         if mode == "tool":
-            message = {"role": "assistant", "content": None, "tool_calls": [{
-                "id": f"call_{len(self.http_requests)}", "type": "function",
-                "function": {"name": role, "arguments": text},
-            }]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{len(self.http_requests)}",
+                        "type": "function",
+                        "function": {"name": role, "arguments": text},
+                    }
+                ],
+            }
             finish = "tool_calls"
         prompt = "".join(str(m.get("content") or "") for m in body.get("messages", []))
-        usage = {"prompt_tokens": _estimate_tokens(prompt),
-                 "completion_tokens": _estimate_tokens(text)}
+        usage = {
+            "prompt_tokens": _estimate_tokens(prompt),
+            "completion_tokens": _estimate_tokens(text),
+        }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        return 200, {
-            "id": f"chatcmpl-{len(self.http_requests)}", "object": "chat.completion",
-            "created": int(time.time()), "model": body.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": usage,
-        }, delay
+        return (
+            200,
+            {
+                "id": f"chatcmpl-{len(self.http_requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "scripted"),
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": usage,
+            },
+            delay,
+        )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self

@@ -49,24 +49,36 @@ class OpenAIChatLLM:
         if self._config.temperature is not None:
             kwargs["temperature"] = self._config.temperature
         if self._config.structured_output == "tool_call":
-            kwargs["tools"] = [{
-                "type": "function",
-                "function": {"name": request.role, "parameters": dict(request.json_schema),
-                             "strict": True},
-            }]
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": request.role,
+                        "parameters": dict(request.json_schema),
+                        "strict": True,
+                    },
+                }
+            ]
             kwargs["tool_choice"] = {"type": "function", "function": {"name": request.role}}
         else:
             kwargs["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": request.role, "schema": dict(request.json_schema),
-                                "strict": True},
+                "json_schema": {
+                    "name": request.role,
+                    "schema": dict(request.json_schema),
+                    "strict": True,
+                },
             }
         try:
             response = self._client.chat.completions.create(**kwargs)
         except openai.APITimeoutError as exc:
-            raise LLMTimeoutError(f"{request.role}: the LLM timed out ({exc})", role=request.role) from exc
+            raise LLMTimeoutError(
+                f"{request.role}: the LLM timed out ({exc})", role=request.role
+            ) from exc
         except openai.RateLimitError as exc:
-            raise LLMRateLimitError(f"{request.role}: rate limited ({exc})", role=request.role) from exc
+            raise LLMRateLimitError(
+                f"{request.role}: rate limited ({exc})", role=request.role
+            ) from exc
         except (openai.APIConnectionError, openai.InternalServerError) as exc:
             raise LLMUnavailableError(
                 f"{request.role}: the LLM endpoint is unavailable ({exc})", role=request.role
@@ -74,7 +86,8 @@ class OpenAIChatLLM:
         except openai.APIStatusError as exc:
             raise LLMError(
                 f"{request.role}: the LLM endpoint refused the request "
-                f"(HTTP {exc.status_code}): {exc.message}", role=request.role
+                f"(HTTP {exc.status_code}): {exc.message}",
+                role=request.role,
             ) from exc
         except openai.OpenAIError as exc:
             raise LLMError(f"{request.role}: {exc}", role=request.role) from exc
@@ -88,8 +101,10 @@ class OpenAIChatLLM:
         if not text:
             refusal = getattr(message, "refusal", None)
             raise LLMOutputError(
-                f"{request.role}: the reply is empty" + (f" (refusal: {refusal})" if refusal else ""),
-                role=request.role, raw_text=refusal or "",
+                f"{request.role}: the reply is empty"
+                + (f" (refusal: {refusal})" if refusal else ""),
+                role=request.role,
+                raw_text=refusal or "",
             )
         usage = response.usage
         return ChatReply(

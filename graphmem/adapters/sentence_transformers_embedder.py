@@ -16,7 +16,10 @@ class SentenceTransformerEmbedder:
     """Loads the model on first use; a hub name or a local folder both work."""
 
     def __init__(
-        self, model: str = DEFAULT_EMBEDDING_MODEL, *, device: str | None = None,
+        self,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        *,
+        device: str | None = None,
         batch_size: int = 64,
     ) -> None:
         self._name = model
@@ -43,16 +46,18 @@ class SentenceTransformerEmbedder:
     def dimensions(self) -> int:
         model = self._loaded()
         # Renamed in sentence-transformers 5.x; keep older releases working.
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(model, "get_embedding_dimension", None)
+        getter = getter or model.get_sentence_embedding_dimension
         return int(getter())
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
         vectors = self._loaded().encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return [list(map(float, row)) for row in vectors.tolist()]

@@ -39,21 +39,36 @@ class Extractor:
     ) -> Extraction:
         system, user = entity_prompt.build(new, summary, recent, self_name)
         found = call_structured(
-            self._llm, role=entity_prompt.ROLE, system=system, user=user,
-            response_model=EntityExtraction, meter=meter, output_retries=self._retries,
+            self._llm,
+            role=entity_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=EntityExtraction,
+            meter=meter,
+            output_retries=self._retries,
         )
         if not found.entities:  # nothing to relate: skip the second call
             return Extraction((), ())
         system, user = relation_prompt.build(new, found.entities, summary, recent, self_name)
         related = call_structured(
-            self._llm, role=relation_prompt.ROLE, system=system, user=user,
-            response_model=RelationExtraction, meter=meter, output_retries=self._retries,
+            self._llm,
+            role=relation_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=RelationExtraction,
+            meter=meter,
+            output_retries=self._retries,
         )
         return Extraction(tuple(found.entities), tuple(related.relations))
 
     def summarize(self, current: str | None, new: Sequence[Message], meter: UsageMeter) -> str:
         system, user = summary_prompt.build(current, new)
         return call_structured(
-            self._llm, role=summary_prompt.ROLE, system=system, user=user,
-            response_model=ConversationSummary, meter=meter, output_retries=self._retries,
+            self._llm,
+            role=summary_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=ConversationSummary,
+            meter=meter,
+            output_retries=self._retries,
         ).summary

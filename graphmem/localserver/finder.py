@@ -56,7 +56,9 @@ def find_or_start(
     uri = env.get("NEO4J_URI")
     if uri:
         return Neo4jServer(
-            uri=uri, kind="env", user=env.get("NEO4J_USER") or env.get("NEO4J_USERNAME") or "neo4j",
+            uri=uri,
+            kind="env",
+            user=env.get("NEO4J_USER") or env.get("NEO4J_USERNAME") or "neo4j",
             password=env.get("NEO4J_PASSWORD") or None,
         )
     if use_docker and _docker_answers(env):
@@ -93,8 +95,11 @@ def _start_container() -> Neo4jServer:
     container.start()
     http = container.get_exposed_port(7474)
     return Neo4jServer(
-        uri=container.get_connection_url(), kind="testcontainers", user="neo4j",
-        password="graphmem-test", browser_url=f"http://127.0.0.1:{http}/browser/",
+        uri=container.get_connection_url(),
+        kind="testcontainers",
+        user="neo4j",
+        password="graphmem-test",
+        browser_url=f"http://127.0.0.1:{http}/browser/",
         _stop=container.stop,
     )
 

@@ -18,13 +18,21 @@ __all__ = ["NEO4J_VERSION", "LocalNeo4j", "cache_dir", "free_port", "install_jar
 NEO4J_VERSION = "5.26.31"
 _POM = Path(__file__).with_name("pom.xml")
 _JVM_FLAGS = [
-    "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+UnlockExperimentalVMOptions",
-    "-XX:+TrustFinalNonStaticFields", "-XX:+DisableExplicitGC",
-    "-Djdk.nio.maxCachedBufferSize=1024", "-Dio.netty.tryReflectionSetAccessible=true",
-    "-Djdk.tls.ephemeralDHKeySize=2048", "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-    "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.tls.ephemeralDHKeySize=2048",
+    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
 ]
 
 
@@ -57,10 +65,16 @@ def install_jars(version: str = NEO4J_VERSION) -> Path:
     mvn = _require("mvn", "install Maven (e.g. apt-get install maven), or set NEO4J_URI")
     lib.mkdir(parents=True, exist_ok=True)
     cmd = [
-        mvn, "-B", "-q", "-f", str(_POM),
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(_POM),
         "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
-        "-DincludeScope=runtime", "-Dmdep.prependGroupId=true",
-        f"-Dneo4j.version={version}", f"-DoutputDirectory={lib}",
+        "-DincludeScope=runtime",
+        "-Dmdep.prependGroupId=true",
+        f"-Dneo4j.version={version}",
+        f"-DoutputDirectory={lib}",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -105,8 +119,10 @@ class LocalNeo4j:
 
     @property
     def browser_url(self) -> str:
-        return (f"{self.http_url}/browser/?dbms=bolt://127.0.0.1:{self.bolt_port}"
-                "&preselectAuthMethod=NO_AUTH")
+        return (
+            f"{self.http_url}/browser/?dbms=bolt://127.0.0.1:{self.bolt_port}"
+            "&preselectAuthMethod=NO_AUTH"
+        )
 
     @property
     def log_file(self) -> Path:
@@ -136,25 +152,43 @@ class LocalNeo4j:
         (self.home / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n")
 
     def start(self, timeout_seconds: float = 180.0) -> LocalNeo4j:
-        java = _require("java", "install a Java 17 or 21 runtime (e.g. apt-get install "
-                        "openjdk-17-jre-headless), or set NEO4J_URI")
+        java = _require(
+            "java",
+            "install a Java 17 or 21 runtime (e.g. apt-get install "
+            "openjdk-17-jre-headless), or set NEO4J_URI",
+        )
         lib = install_jars(self.version)
         self._write_conf()
         cmd = [
-            java, f"-Xms{self._heap}", f"-Xmx{self._heap}", *_JVM_FLAGS,
-            "-cp", f"{self.home / 'plugins'}/*:{self.home / 'conf'}/*:{lib}/*",
-            "org.neo4j.server.CommunityEntryPoint", f"--home-dir={self.home}",
-            f"--config-dir={self.home / 'conf'}", "--console-mode",
+            java,
+            f"-Xms{self._heap}",
+            f"-Xmx{self._heap}",
+            *_JVM_FLAGS,
+            "-cp",
+            f"{self.home / 'plugins'}/*:{self.home / 'conf'}/*:{lib}/*",
+            "org.neo4j.server.CommunityEntryPoint",
+            f"--home-dir={self.home}",
+            f"--config-dir={self.home / 'conf'}",
+            "--console-mode",
         ]
         log = self.log_file.open("ab")
         self._process = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         log.close()
-        (self.home / "run" / "graphmem-server.json").write_text(json.dumps({
-            "pid": self._process.pid, "bolt_port": self.bolt_port, "http_port": self.http_port,
-        }))
+        (self.home / "run" / "graphmem-server.json").write_text(
+            json.dumps(
+                {
+                    "pid": self._process.pid,
+                    "bolt_port": self.bolt_port,
+                    "http_port": self.http_port,
+                }
+            )
+        )
         self._await_ready(timeout_seconds)
         return self
 

@@ -108,8 +108,12 @@ def draft_from_triplets(
             skipped.append(message)
             continue
         key = (source.key, relation, target.key)
-        facts.setdefault(key, DraftFact(source.key, relation, target.key,
-                                        fact_text(source.name, relation, target.name)))
+        facts.setdefault(
+            key,
+            DraftFact(
+                source.key, relation, target.key, fact_text(source.name, relation, target.name)
+            ),
+        )
     return Draft(tuple(entities.values()), tuple(facts.values()), tuple(skipped))
 
 
@@ -209,14 +213,7 @@ def plan_updates(
     """Exact restatements are NOOPs without asking anyone; the rest go to ``resolver``
     (one call for all of them) when there is anything they could conflict with."""
     plan = ResolutionPlan()
-    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
-    pending: list[PlannedFact] = []
-    for fact in new_facts:
-        known = by_triplet.get((fact.source_key, fact.relation, fact.target_key))
-        if known is not None:
-            _confirm(plan, fact, known, "already known")
-        else:
-            pending.append(fact)
+    pending = _confirm_restatements(plan, new_facts, candidates)
     if not pending:
         return plan
     if not candidates or resolver is None:
@@ -233,38 +230,66 @@ def plan_updates(
     decided: set[str] = set()
     retired: set[str] = set()
     for d in decisions:
-        new = new_ids.get(d.new_id or "")
         old = existing_ids.get(d.existing_id or "")
+        if old is not None and old.relation.id in retired:
+            old = None  # one retirement per fact
         if d.operation == "DELETE":
-            if old is not None and old.relation.id not in retired:
+            if old is not None:
                 retired.add(old.relation.id)
                 plan.invalidate.append((old.relation.id, d.reason, OperationKind.DELETE))
-                plan.operations.append(
-                    PlannedOperation(OperationKind.DELETE, None, old, d.reason)
-                )
-            continue
-        if new is None or d.new_id in decided:
-            continue  # unknown or repeated new id: the default below covers it
-        decided.add(d.new_id or "")
-        if d.operation == "UPDATE" and old is not None and old.relation.id not in retired:
-            retired.add(old.relation.id)
-            plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE))
-            _add(plan, new, old, d.reason)
-        elif d.operation == "NOOP" and old is not None:
-            _confirm(plan, new, old, d.reason)
-        else:
-            # ADD, or an UPDATE / NOOP naming no usable fact: keep the information.
-            _add(plan, new, None, d.reason)
+                plan.operations.append(PlannedOperation(OperationKind.DELETE, None, old, d.reason))
+        elif d.new_id in new_ids and d.new_id not in decided:
+            decided.add(d.new_id)
+            _decide_new(plan, d, new_ids[d.new_id], old, retired)
+        # else: an unknown or repeated new id; the default below covers the fact.
     for short_id, fact in new_ids.items():
         if short_id not in decided:
             _add(plan, fact, None, None)
     return plan
 
 
-def _add(plan: ResolutionPlan, fact: PlannedFact, replaces: Candidate | None, why: str | None) -> None:
+def _confirm_restatements(
+    plan: ResolutionPlan, new_facts: Sequence[PlannedFact], candidates: Sequence[Candidate]
+) -> list[PlannedFact]:
+    """Confirm new facts identical to stored ones; return the others."""
+    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
+    pending = []
+    for fact in new_facts:
+        known = by_triplet.get((fact.source_key, fact.relation, fact.target_key))
+        if known is not None:
+            _confirm(plan, fact, known, "already known")
+        else:
+            pending.append(fact)
+    return pending
+
+
+def _decide_new(
+    plan: ResolutionPlan, d: Decision, new: PlannedFact, old: Candidate | None, retired: set[str]
+) -> None:
+    if d.operation == "UPDATE" and old is not None:
+        retired.add(old.relation.id)
+        plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE))
+        _add(plan, new, old, d.reason)
+    elif d.operation == "NOOP" and old is not None:
+        _confirm(plan, new, old, d.reason)
+    else:
+        # ADD, or an UPDATE / NOOP naming no usable fact: keep the information.
+        _add(plan, new, None, d.reason)
+
+
+def _add(
+    plan: ResolutionPlan, fact: PlannedFact, replaces: Candidate | None, why: str | None
+) -> None:
     if replaces is not None:
-        fact = PlannedFact(fact.id, fact.source_key, fact.relation, fact.target_key, fact.fact,
-                           fact.embedding, supersedes=replaces.relation.id)
+        fact = PlannedFact(
+            fact.id,
+            fact.source_key,
+            fact.relation,
+            fact.target_key,
+            fact.fact,
+            fact.embedding,
+            supersedes=replaces.relation.id,
+        )
         plan.operations.append(PlannedOperation(OperationKind.UPDATE, fact, replaces, why))
     else:
         plan.operations.append(PlannedOperation(OperationKind.ADD, fact, None, why))

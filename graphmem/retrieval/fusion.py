@@ -10,12 +10,16 @@ __all__ = ["reciprocal_rank_fusion"]
 def reciprocal_rank_fusion(
     rankings: Mapping[str, Sequence[str]], k: int = 60
 ) -> list[tuple[str, float, tuple[str, ...]]]:
-    """(id, score, channels that found it), best first. Score = sum of 1 / (k + rank)."""
+    """(id, score, channels that found it), best first.
+
+    Score = sum over channels of 1 / (k + rank), divided by its maximum (first in every
+    channel), so it lies in (0, 1]."""
     scores: dict[str, float] = {}
     channels: dict[str, list[str]] = {}
     for channel, ids in rankings.items():
         for rank, item in enumerate(ids, 1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
             channels.setdefault(item, []).append(channel)
+    best = len(rankings) / (k + 1) if rankings else 1.0
     ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(item, score, tuple(channels[item])) for item, score in ordered]
+    return [(item, score / best, tuple(channels[item])) for item, score in ordered]

@@ -32,9 +32,7 @@ class Neo4jStore:
         auth = None
         if config.password is not None:
             auth = (config.user, config.password.get_secret_value())
-        driver = GraphDatabase.driver(
-            config.uri, auth=auth, notifications_min_severity="OFF"
-        )
+        driver = GraphDatabase.driver(config.uri, auth=auth, notifications_min_severity="OFF")
         return cls(driver, config.database)
 
     def close(self) -> None:
@@ -49,7 +47,9 @@ class Neo4jStore:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{what}: Neo4j is unreachable ({exc})", retryable=True) from exc
         except Neo4jError as exc:
-            raise StoreError(f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable()) from exc
+            raise StoreError(
+                f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable()
+            ) from exc
         except DriverError as exc:
             raise StoreError(f"{what}: {exc}") from exc
 
@@ -57,7 +57,9 @@ class Neo4jStore:
         with self._errors(name):
             self.queries_run += 1
             records, _, _ = self._driver.execute_query(
-                load_query(name), dict(params), routing_=RoutingControl.READ,
+                load_query(name),
+                dict(params),
+                routing_=RoutingControl.READ,
                 database_=self._database,
             )
         return [record.data() for record in records]
@@ -67,7 +69,9 @@ class Neo4jStore:
         with self._errors(name):
             self.queries_run += 1
             records, _, _ = self._driver.execute_query(
-                load_query(name), dict(params), routing_=RoutingControl.WRITE,
+                load_query(name),
+                dict(params),
+                routing_=RoutingControl.WRITE,
                 database_=self._database,
             )
         return [record.data() for record in records]
@@ -108,7 +112,8 @@ class Neo4jStore:
         with self._errors("awaiting indexes"):
             self.queries_run += 1
             self._driver.execute_query(
-                "CALL db.awaitIndexes($timeout)", {"timeout": int(timeout_seconds)},
+                "CALL db.awaitIndexes($timeout)",
+                {"timeout": int(timeout_seconds)},
                 database_=self._database,
             )
 

