@@ -95,12 +95,18 @@ def normalize_relation(relation: str) -> str:
     return out[:64]
 
 
+# Labels graphmem's own nodes carry; an entity typed like one would join its indexes.
+RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Scope", "GraphMemSchema"})
+
+
 def normalize_entity_type(entity_type: str | None) -> str:
-    """PascalCase type label; "" or junk becomes "Thing"."""
+    """PascalCase type label; "" or junk becomes "Thing"; graphmem's own labels get "Type"."""
     words = [w for w in _TYPE_JUNK.split(entity_type or "") if w]
     label = "".join(w[:1].upper() + w[1:] for w in words)[:40]
     if not label or not label[0].isalpha():
         return "Thing"
+    if label in RESERVED_LABELS:
+        return f"{label}Type"
     return label
 
 

@@ -47,6 +47,10 @@ def test_entity_types_become_safe_labels() -> None:
     assert normalize_entity_type("`:Admin {x:1}") == "AdminX1"
     assert normalize_entity_type("") == "Thing"
     assert normalize_entity_type("123") == "Thing"
+    # An entity must never join the indexes of graphmem's own nodes.
+    assert normalize_entity_type("fact") == "FactType"
+    assert normalize_entity_type("Episode") == "EpisodeType"
+    assert normalize_entity_type("entity") == "EntityType"
 
 
 def test_messages_accept_a_string_or_role_content_dicts() -> None:
