@@ -50,9 +50,22 @@ class RetrievalConfig(_Frozen):
     # Cosine similarity a query must reach to link to an entity.
     entity_link_threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
     max_linked_entities: int = Field(default=5, ge=1, le=100)
-    # The vector indexes are shared by every scope; ask them for this many times
-    # `limit` neighbours so that enough of them belong to the asking scope.
-    oversample: int = Field(default=10, ge=1, le=1000)
+    # Candidates each channel contributes before fusion: max(limit * 2, this).
+    candidates: int = Field(default=20, ge=1, le=1000)
+    # Neo4j 5.26 has no filtered vector search and the indexes are shared by every scope. A scope
+    # with at most `exact_scan_max` facts (or entities) is scanned exactly (~13 us per node);
+    # a larger one asks the index for candidates x oversample x (database / scope) neighbours,
+    # at most `max_k`.
+    exact_scan_max: int = Field(default=2000, ge=0)
+    oversample: float = Field(default=2.0, ge=1.0, le=100.0)
+    max_k: int = Field(default=10_000, ge=10, le=100_000)
+    # Relationships expanded per linked entity (hubs are covered by the other channels).
+    max_expand: int = Field(default=500, ge=1, le=100_000)
+    rerank: Literal["none", "mmr", "entity_distance", "recency", "cross_encoder"] = "none"
+    mmr_diversity: float = Field(default=0.5, ge=0.0, le=1.0)  # 0: relevance only
+    recency_half_life_days: float = Field(default=365.0, gt=0)
+    # A sentence-transformers CrossEncoder (hub name or folder) for rerank="cross_encoder".
+    cross_encoder_model: str | None = None
 
 
 class GraphMemConfig(_Frozen):
@@ -67,6 +80,9 @@ class GraphMemConfig(_Frozen):
     # every N messages (the paper's M = 10).
     context_messages: int = Field(default=10, ge=0, le=100)
     summary_every: int = Field(default=20, ge=0, le=10_000)  # 0 turns the summary off
+    # Relations that hold one value at a time per source (a new value retires the old one when
+    # add_triplets resolves conflicts by rules), e.g. ("lives_in", "works_at").
+    single_valued_relations: tuple[str, ...] = ()
     retrieval: RetrievalConfig = RetrievalConfig()
 
     @classmethod

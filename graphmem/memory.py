@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import ValidationError
 
@@ -21,15 +22,14 @@ from graphmem.models import (
     OperationKind,
     Relation,
     Scope,
-    ScoredRelation,
     SearchResult,
     Triplet,
+    Usage,
     normalize_name,
+    normalize_relation,
 )
-from graphmem.ports import LLM, Embedder
-from graphmem.prompts import query_entities as query_entities_prompt
+from graphmem.ports import LLM, Embedder, Reranker
 from graphmem.prompts import resolution as resolution_prompt
-from graphmem.prompts.query_entities import QueryEntities
 from graphmem.prompts.resolution import Decision, UpdateResolution
 from graphmem.resolution import (
     Draft,
@@ -39,14 +39,34 @@ from graphmem.resolution import (
     plan_updates,
     resolve_entities,
 )
-from graphmem.resolution.planner import Candidate, PlannedFact, PlannedOperation
-from graphmem.retrieval import fulltext_query, mentions_self, reciprocal_rank_fusion
+from graphmem.resolution.planner import (
+    Candidate,
+    PlannedFact,
+    PlannedOperation,
+    Resolver,
+    rule_resolver,
+)
+from graphmem.retrieval.retriever import Retriever, SearchOptions, metadata_properties
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 
 __all__ = ["GraphMemory"]
 
 MessagesInput = str | Message | Mapping[str, Any] | Sequence[Message | Mapping[str, Any]]
+TripletInput = Triplet | Mapping[str, Any] | Sequence[str]
+
+
+@dataclass(slots=True)
+class _Episode:
+    """What one write records: the words (or the structured batch) and when they happened."""
+
+    id: str
+    observed_at: datetime
+    messages: list[Message]
+    text: str
+    metadata: Mapping[str, Any]
+    summary: dict[str, Any] | None = None
+    fact_meta: dict[str, Any] = field(default_factory=dict)
 
 
 class GraphMemory:
@@ -63,6 +83,7 @@ class GraphMemory:
         *,
         llm: LLM | None = None,
         embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
         store: Neo4jStore | None = None,
         migrate: bool = True,
     ) -> None:
@@ -70,8 +91,19 @@ class GraphMemory:
         self._llm = llm if llm is not None else _default_llm(self.config)
         self._embedder = embedder if embedder is not None else _default_embedder(self.config)
         self._store = store if store is not None else Neo4jStore.connect(self.config.neo4j)
-        self._extractor = (
-            Extractor(self._llm, self.config.llm.max_output_retries) if self._llm else None
+        retries = self.config.llm.max_output_retries
+        self._extractor = Extractor(self._llm, retries) if self._llm else None
+        if reranker is None and self.config.retrieval.cross_encoder_model:
+            from graphmem.adapters.cross_encoder import CrossEncoderReranker
+
+            reranker = CrossEncoderReranker(self.config.retrieval.cross_encoder_model)
+        self._retriever = Retriever(
+            self._store,
+            self._embedder,
+            self._llm,
+            self.config.retrieval,
+            output_retries=retries,
+            reranker=reranker,
         )
         if migrate:
             try:
@@ -113,85 +145,227 @@ class GraphMemory:
     ) -> AddResult:
         """Remember what ``messages`` say. One write transaction; nothing is written on failure.
 
-        ``timestamp`` is when the messages were said (default: now); facts become valid then."""
+        ``timestamp`` is when the messages were said (default: now); facts become valid then.
+        ``metadata`` is kept on the episode and on every fact it adds (filterable in search)."""
         scope = Scope.of(user_id, agent_id, run_id)
         new = _coerce_messages(messages)
+        fact_meta = metadata_properties(metadata)
         extractor = self._require_extractor()
         meter = UsageMeter()
         queries_before = self._store.queries_run
-        observed_at = _aware(timestamp) if timestamp else datetime.now(UTC)
-        now = datetime.now(UTC)
-        episode_id = uuid.uuid4().hex
 
         window = max(self.config.context_messages, self.config.summary_every)
         ctx = self._store.load_context(scope.key, window)
         earlier = [Message(**m) for chunk in ctx["recent"] for m in json.loads(chunk)]
         recent = earlier[-self.config.context_messages :] if self.config.context_messages else []
-        self_name = _self_name(scope)
-        extraction = extractor.extract(new, ctx["summary"], recent, self_name, meter)
-
-        summary_update = None
+        extraction = extractor.extract(new, ctx["summary"], recent, _self_name(scope), meter)
+        episode = _Episode(
+            id=_new_id(),
+            observed_at=_aware(timestamp) if timestamp else datetime.now(UTC),
+            messages=new,
+            text="\n".join(f"{m.name or m.role}: {m.content}" for m in new),
+            metadata=metadata or {},
+            fact_meta=fact_meta,
+        )
         every = self.config.summary_every
         total = int(ctx["message_count"]) + len(new)
         if every and total - int(ctx["summarized_count"]) >= every:
             unsummarized = int(ctx["message_count"]) - int(ctx["summarized_count"])
             since = (earlier[-unsummarized:] if unsummarized > 0 else []) + new
             text = extractor.summarize(ctx["summary"], since, meter)
-            summary_update = {"text": text, "summarized_count": total}
+            episode.summary = {"text": text, "summarized_count": total}
 
         draft = draft_from_triplets(
             (
                 Triplet(source=r.source, relation=r.relation, target=r.target)
-                for r in _usable(extraction.relations)
+                for r in extraction.relations
+                if r.source.strip() and r.target.strip() and r.relation.strip()
             ),
             ((e.name, e.type) for e in extraction.entities if e.name.strip()),
         )
-        params, plan, entities = self._resolve(scope, draft, meter, episode_id)
+        result = self._write(
+            scope,
+            draft,
+            episode=episode,
+            resolver=self._llm_resolver(meter),
+            per_fact={},
+            match_similar=True,
+        )
+        return result.model_copy(
+            update={
+                "usage": meter.usage(),
+                "neo4j_queries": self._store.queries_run - queries_before,
+            }
+        )
+
+    def add_triplets(
+        self,
+        triplets: Iterable[TripletInput],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timestamp: datetime | None = None,
+        single_valued: Iterable[str] | None = None,
+        resolver: Literal["auto", "llm", "rules"] = "auto",
+        match_similar: bool = True,
+        batch_size: int = 500,
+    ) -> AddResult:
+        """Remember facts you already have as (source, relation, target), without extraction.
+
+        Triplets may be ``Triplet`` objects, dicts with the same keys, or 3-tuples. They go
+        through entity resolution and conflict detection like ``add``: conflicts go to the LLM
+        update resolver (``resolver="llm"``, the default when an LLM is configured) or to rules:
+        a new value of a ``single_valued`` relation (e.g. "lives_in") retires the current one.
+        Written in batches of ``batch_size``, one transaction each, in ``valid_at`` order.
+        ``match_similar=False`` merges entities by exact normalized name only (faster bulk
+        loads of canonical names)."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        if not 1 <= batch_size <= 10_000:
+            raise InvalidInputError(f"batch_size must be within 1..10000, got {batch_size}")
+        call_meta = metadata_properties(metadata)
+        items = [_coerce_triplet(t) for t in triplets]
+        if not items:
+            raise InvalidInputError(
+                "triplets is empty: give at least one (source, relation, target)"
+            )
+        singles = frozenset(
+            normalize_relation(r)
+            for r in (*self.config.single_valued_relations, *(single_valued or ()))
+        )
+        meter = UsageMeter()
+        queries_before = self._store.queries_run
+        when = _aware(timestamp) if timestamp else datetime.now(UTC)
+        decide = self._choose_resolver(resolver, singles, meter)
+        results: list[AddResult] = []
+        for batch in _batches(items, when, singles, batch_size):
+            draft = draft_from_triplets(batch, strict=True)
+            per_fact = {
+                (
+                    normalize_name(t.source),
+                    normalize_relation(t.relation),
+                    normalize_name(t.target),
+                ): (
+                    _aware(t.valid_at) if t.valid_at else None,
+                    {**call_meta, **metadata_properties(t.metadata)},
+                )
+                for t in batch
+            }
+            episode = _Episode(
+                id=_new_id(),
+                observed_at=when,
+                messages=[],
+                text=f"structured ingest of {len(batch)} triplet(s)",
+                metadata=metadata or {},
+            )
+            results.append(
+                self._write(
+                    scope,
+                    draft,
+                    episode=episode,
+                    resolver=decide,
+                    per_fact=per_fact,
+                    match_similar=match_similar,
+                )
+            )
+        return AddResult(
+            episode_id=results[-1].episode_id,
+            episode_ids=tuple(r.episode_id for r in results),
+            entities=tuple({e.id: e for r in results for e in r.entities}.values()),
+            operations=tuple(op for r in results for op in r.operations),
+            usage=meter.usage(),
+            neo4j_queries=self._store.queries_run - queries_before,
+        )
+
+    def _choose_resolver(self, choice: str, singles: frozenset[str], meter: UsageMeter) -> Resolver:
+        if choice == "rules" or (choice == "auto" and self._llm is None):
+            return rule_resolver(singles)
+        if choice in ("llm", "auto"):
+            resolver = self._llm_resolver(meter)
+            if resolver is None:
+                raise ConfigurationError("resolver='llm' needs an LLM; use resolver='rules'")
+            return resolver
+        raise InvalidInputError(f"resolver must be 'auto', 'llm' or 'rules', got {choice!r}")
+
+    def _write(
+        self,
+        scope: Scope,
+        draft: Draft,
+        *,
+        episode: _Episode,
+        resolver: Resolver | None,
+        per_fact: Mapping[tuple[str, str, str], tuple[datetime | None, dict[str, Any]]],
+        match_similar: bool,
+    ) -> AddResult:
+        """Entity resolution, conflict detection and the resolver, then ONE write transaction."""
+        plan: ResolutionPlan = ResolutionPlan()
+        entities: dict[str, dict[str, str]] = {}
+        params: dict[str, Any] = {
+            "entities": [],
+            "facts": [],
+            "invalidations": [],
+            "confirmations": [],
+        }
+        if draft.entities:
+            plan, entities, params = self._plan(
+                scope,
+                draft,
+                resolver=resolver,
+                per_fact=per_fact,
+                fact_meta=episode.fact_meta,
+                match_similar=match_similar,
+            )
+        now = datetime.now(UTC)
         written = self._store.apply_plan(
             {
                 **params,
                 "scope": scope.as_params(),
                 "now": now,
                 "episode": {
-                    "id": episode_id,
-                    "observed_at": observed_at,
-                    "messages_json": json.dumps([m.model_dump(exclude_none=True) for m in new]),
-                    "text": "\n".join(f"{m.name or m.role}: {m.content}" for m in new),
-                    "metadata_json": json.dumps(dict(metadata or {}), default=str),
-                    "message_count": len(new),
+                    "id": episode.id,
+                    "observed_at": episode.observed_at,
+                    "messages_json": json.dumps(
+                        [m.model_dump(exclude_none=True) for m in episode.messages]
+                    ),
+                    "text": episode.text,
+                    "metadata_json": json.dumps(dict(episode.metadata), default=str),
+                    "message_count": len(episode.messages),
                 },
-                "summary": summary_update,
+                "summary": episode.summary,
             }
         )
         created = {e["key"]: bool(e["created"]) for e in written["entities"]}
         return AddResult(
-            episode_id=episode_id,
+            episode_id=episode.id,
+            episode_ids=(episode.id,),
             entities=tuple(
                 EntityRef(id=e["id"], name=e["name"], type=e["type"], created=created[e["key"]])
                 for e in written["entities"]
             ),
-            operations=tuple(_operations(plan, entities, episode_id, now, observed_at)),
-            usage=meter.usage(),
-            neo4j_queries=self._store.queries_run - queries_before,
+            operations=tuple(
+                _operation(op, entities, episode.id, now, episode.observed_at)
+                for op in plan.operations
+            ),
+            usage=Usage(),
         )
 
-    def _resolve(
-        self, scope: Scope, draft: Draft, meter: UsageMeter, episode_id: str
-    ) -> tuple[dict[str, Any], ResolutionPlan, dict[str, dict[str, str]]]:
-        """Entity resolution + conflict detection + the update resolver -> apply_plan params."""
-        empty: dict[str, Any] = {
-            "entities": [],
-            "facts": [],
-            "invalidations": [],
-            "confirmations": [],
-        }
-        if not draft.entities:
-            return empty, ResolutionPlan(), {}
+    def _plan(
+        self,
+        scope: Scope,
+        draft: Draft,
+        *,
+        resolver: Resolver | None,
+        per_fact: Mapping[tuple[str, str, str], tuple[datetime | None, dict[str, Any]]],
+        fact_meta: Mapping[str, Any],
+        match_similar: bool,
+    ) -> tuple[ResolutionPlan, dict[str, dict[str, str]], dict[str, Any]]:
         texts = [e.name for e in draft.entities] + [f.fact for f in draft.facts]
         vectors = self._embedder.embed(texts)
         n = len(draft.entities)
         entity_vectors = {e.key: vectors[i] for i, e in enumerate(draft.entities)}
         fact_vectors = vectors[n:]
+        cfg = self.config
         found = self._store.resolve_entities(
             {
                 "scope_key": scope.key,
@@ -199,31 +373,46 @@ class GraphMemory:
                     {"key": e.key, "embedding": entity_vectors[e.key]} for e in draft.entities
                 ],
                 "fact_embeddings": fact_vectors,
-                "k": self.config.entity_candidates,
-                "min_score": (1.0 + self.config.entity_match_threshold) / 2.0,
+                "use_vectors": match_similar,
+                "k": cfg.entity_candidates,
+                "max_k": cfg.retrieval.max_k,
+                "exact_max": cfg.retrieval.exact_scan_max,
+                "min_score": (1.0 + cfg.entity_match_threshold) / 2.0,
                 "max_candidates": 40,
+                "max_expand": cfg.retrieval.max_expand,
+                "pairs": [
+                    {"source_key": k, "rel_type": r.upper()}
+                    for k, r in {(f.source_key, f.relation) for f in draft.facts}
+                ],
             }
         )
         matches = {m["key"]: EntityMatch(**m) for m in found["matches"]}
         planned, canonical = resolve_entities(draft, matches, entity_vectors, _new_id)
-        new_facts = [
-            PlannedFact(
-                id=_new_id(),
-                source_key=canonical[f.source_key],
-                relation=f.relation,
-                target_key=canonical[f.target_key],
-                fact=f.fact,
-                embedding=fact_vectors[i],
+        new_facts = []
+        for i, f in enumerate(draft.facts):
+            valid_at, meta = per_fact.get((f.source_key, f.relation, f.target_key), (None, {}))
+            new_facts.append(
+                PlannedFact(
+                    id=_new_id(),
+                    source_key=canonical[f.source_key],
+                    relation=f.relation,
+                    target_key=canonical[f.target_key],
+                    fact=f.fact,
+                    embedding=fact_vectors[i],
+                    valid_at=valid_at,
+                    meta={**fact_meta, **meta},
+                )
             )
-            for i, f in enumerate(draft.facts)
-        ]
+        rows = {c["id"]: c for c in [*found["candidates"], *found["same_relation"]]}
         candidates = [
             Candidate(c["source_key"], c["target_key"], Relation.from_record(c))
-            for c in found["candidates"]
+            for c in rows.values()
         ]
-        plan = plan_updates(new_facts, candidates, self._resolver(meter))
+        plan = plan_updates(new_facts, candidates, resolver)
         entities = {e.key: {"name": e.name, "type": e.type} for e in planned}
         return (
+            plan,
+            entities,
             {
                 "entities": [
                     {
@@ -245,28 +434,32 @@ class GraphMemory:
                         "fact": f.fact,
                         "embedding": f.embedding,
                         "supersedes": f.supersedes,
+                        "valid_at": f.valid_at,
+                        "meta": dict(f.meta),
                     }
                     for f in plan.add
                 ],
                 "invalidations": [
-                    {"fact_id": fid, "reason": why, "kind": kind.value}
-                    for fid, why, kind in plan.invalidate
+                    {"fact_id": fid, "reason": why, "kind": kind.value, "at": at}
+                    for fid, why, kind, at in plan.invalidate
                 ],
                 "confirmations": list(plan.confirm),
             },
-            plan,
-            entities,
         )
 
-    def _resolver(self, meter: UsageMeter) -> Any:
+    def _llm_resolver(self, meter: UsageMeter) -> Resolver | None:
         llm = self._llm
         if llm is None:
             return None
+        retries = self.config.llm.max_output_retries
 
         def decide(
-            existing: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]
+            existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]
         ) -> list[Decision]:
-            system, user = resolution_prompt.build(existing, new)
+            system, user = resolution_prompt.build(
+                [(i, c.relation.fact) for i, c in existing.items()],
+                [(i, f.fact) for i, f in new.items()],
+            )
             return call_structured(
                 llm,
                 role=resolution_prompt.ROLE,
@@ -274,7 +467,7 @@ class GraphMemory:
                 user=user,
                 response_model=UpdateResolution,
                 meter=meter,
-                output_retries=self.config.llm.max_output_retries,
+                output_retries=retries,
             ).decisions
 
         return decide
@@ -290,77 +483,41 @@ class GraphMemory:
         run_id: str | None = None,
         limit: int | None = None,
         include_invalid: bool = False,
-        entity_linking: str | None = None,
+        as_of: datetime | None = None,
+        entity_linking: Literal["embedding", "llm"] | None = None,
         depth: int | None = None,
+        channels: Sequence[str] = ("entity", "semantic", "keyword"),
+        rerank: str | None = None,
+        entity_types: Sequence[str] | None = None,
+        relations: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> SearchResult:
-        """The scope's facts most relevant to ``query``: the entity-centric subgraph and the
-        semantic triplet search, fused by reciprocal rank. Only valid facts unless asked."""
-        scope = Scope.of(user_id, agent_id, run_id)
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidInputError("query must be a non-empty string")
-        cfg = self.config.retrieval
-        limit = cfg.limit if limit is None else limit
-        if limit < 1:
-            raise InvalidInputError(f"limit must be at least 1, got {limit}")
-        depth = cfg.depth if depth is None else depth
-        if depth not in (1, 2):
-            raise InvalidInputError(f"depth must be 1 or 2, got {depth}")
-        linking = entity_linking or cfg.entity_linking
-        if linking not in ("embedding", "llm"):
-            raise InvalidInputError(f"entity_linking must be 'embedding' or 'llm', got {linking!r}")
-        meter = UsageMeter()
+        """The scope's facts most relevant to ``query``.
 
-        link_keys: list[str] = []
-        if mentions_self(query):
-            link_keys.append(normalize_name(_self_name(scope)))
-        fulltext = fulltext_query(query)
-        if linking == "llm":
-            llm = self._require_llm()
-            system, user = query_entities_prompt.build(query, _self_name(scope))
-            named = call_structured(
-                llm,
-                role=query_entities_prompt.ROLE,
-                system=system,
-                user=user,
-                response_model=QueryEntities,
-                meter=meter,
-                output_retries=self.config.llm.max_output_retries,
-            )
-            link_keys += [normalize_name(n) for n in named.entities if n.strip()]
-        embedding = self._embedder.embed([query])[0]
-        row = self._store.search(
-            {
-                "scope_key": scope.key,
-                "embedding": embedding,
-                "include_invalid": include_invalid,
-                "k": max(limit * cfg.oversample, 50),
-                "limit": limit,
-                "link_keys": link_keys,
-                "fulltext": fulltext,
-                "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
-                "max_linked": cfg.max_linked_entities,
-                "depth": depth,
-            }
+        Three channels, fused by reciprocal rank: the entity-centric subgraph of the entities
+        the query names, semantic (vector) search over facts, and keyword (full-text) search.
+        Only currently valid facts, unless ``include_invalid`` or ``as_of`` (what was valid
+        then). Filters: ``entity_types``, ``relations``, ``since``/``until`` (on valid_at) and
+        ``metadata`` (equality). ``rerank``: "mmr", "entity_distance", "recency" or
+        "cross_encoder". No LLM call unless ``entity_linking="llm"``."""
+        cfg = self.config.retrieval
+        options = SearchOptions(
+            limit=cfg.limit if limit is None else limit,
+            include_invalid=include_invalid,
+            as_of=as_of,
+            entity_linking=entity_linking or cfg.entity_linking,
+            depth=cfg.depth if depth is None else depth,
+            channels=tuple(channels),
+            rerank=rerank or cfg.rerank,
+            entity_types=tuple(entity_types) if entity_types is not None else None,
+            relations=tuple(relations) if relations is not None else None,
+            since=since,
+            until=until,
+            metadata=metadata,
         )
-        facts = {f["id"]: Relation.from_record(f) for f in row["facts"]}
-        fused = reciprocal_rank_fusion(
-            {
-                "entity": [h["id"] for h in row["entity"]],
-                "semantic": [h["id"] for h in row["semantic"]],
-            }
-        )
-        return SearchResult(
-            query=query,
-            relations=tuple(
-                ScoredRelation(relation=facts[i], score=score, channels=channels)
-                for i, score, channels in fused[:limit]
-                if i in facts
-            ),
-            linked_entities=tuple(
-                EntityRef(id=e["id"], name=e["name"], type=e["type"]) for e in row["linked"]
-            ),
-            usage=meter.usage(),
-        )
+        return self._retriever.search(query, Scope.of(user_id, agent_id, run_id), options)
 
     # -- read and delete --------------------------------------------------------------------
 
@@ -443,17 +600,12 @@ class GraphMemory:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _require_llm(self) -> LLM:
-        if self._llm is None:
+    def _require_extractor(self) -> Extractor:
+        if self._extractor is None:
             raise ConfigurationError(
                 "no LLM configured: pass llm=..., or set OPENAI_API_KEY or OPENAI_BASE_URL "
-                "(any OpenAI-compatible endpoint)"
+                "(any OpenAI-compatible endpoint); add_triplets() works without one"
             )
-        return self._llm
-
-    def _require_extractor(self) -> Extractor:
-        self._require_llm()
-        assert self._extractor is not None
         return self._extractor
 
     def _check_embedder(self) -> None:
@@ -478,10 +630,6 @@ def _self_name(scope: Scope) -> str:
     return scope.user_id or scope.agent_id or "user"
 
 
-def _usable(relations: Sequence[Any]) -> list[Any]:
-    return [r for r in relations if r.source.strip() and r.target.strip() and r.relation.strip()]
-
-
 def _coerce_messages(messages: MessagesInput) -> list[Message]:
     if isinstance(messages, str):
         items: Sequence[Any] = [{"role": "user", "content": messages}]
@@ -503,17 +651,37 @@ def _coerce_messages(messages: MessagesInput) -> list[Message]:
     return out
 
 
-def _operations(
-    plan: ResolutionPlan,
-    entities: Mapping[str, Mapping[str, str]],
-    episode_id: str,
-    now: datetime,
-    observed_at: datetime,
-) -> list[Operation]:
-    out = []
-    for op in plan.operations:
-        out.append(_operation(op, entities, episode_id, now, observed_at))
-    return out
+def _coerce_triplet(item: TripletInput) -> Triplet:
+    try:
+        if isinstance(item, Triplet):
+            return item
+        if isinstance(item, Mapping):
+            return Triplet.model_validate(item)
+        if isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 3:
+            return Triplet(source=item[0], relation=item[1], target=item[2])
+    except ValidationError as exc:
+        raise InvalidInputError(f"bad triplet {item!r}: {exc}") from exc
+    raise InvalidInputError(
+        f"bad triplet {item!r}: give a Triplet, a dict with source/relation/target, or a 3-tuple"
+    )
+
+
+def _batches(
+    items: list[Triplet], default_time: datetime, singles: frozenset[str], size: int
+) -> list[list[Triplet]]:
+    """Time-ordered batches; a batch never holds two values of one single-valued relation for
+    the same source, so the later value can retire the earlier one."""
+    ordered = sorted(items, key=lambda t: _aware(t.valid_at) if t.valid_at else default_time)
+    batches: list[list[Triplet]] = [[]]
+    seen: set[tuple[str, str]] = set()
+    for t in ordered:
+        key = (normalize_name(t.source), normalize_relation(t.relation))
+        if len(batches[-1]) >= size or (key[1] in singles and key in seen):
+            batches.append([])
+            seen = set()
+        batches[-1].append(t)
+        seen.add(key)
+    return batches
 
 
 def _operation(
@@ -525,8 +693,9 @@ def _operation(
 ) -> Operation:
     retired = None
     if op.existing is not None and op.kind in (OperationKind.UPDATE, OperationKind.DELETE):
+        when = op.new.valid_at if op.new is not None and op.new.valid_at else observed_at
         retired = op.existing.relation.model_copy(
-            update={"invalid_at": observed_at, "invalid_reason": op.reason}
+            update={"invalid_at": when, "invalid_reason": op.reason}
         )
     if op.kind is OperationKind.DELETE:
         assert retired is not None
@@ -545,7 +714,7 @@ def _operation(
         source_type=src["type"],
         target_type=tgt["type"],
         created_at=now,
-        valid_at=observed_at,
+        valid_at=op.new.valid_at or observed_at,
         episode_ids=(episode_id,),
     )
     return Operation(kind=op.kind, relation=relation, previous=retired, reason=op.reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import datetime
@@ -65,9 +66,15 @@ class Scope(_Model):
         """One string that identifies the scope exactly (stored on every node)."""
         return json.dumps([self.user_id, self.agent_id, self.run_id], separators=(",", ":"))
 
+    @property
+    def token(self) -> str:
+        """A hash of ``key`` that is a single full-text term (used to filter inside Lucene)."""
+        return "s" + hashlib.sha256(self.key.encode()).hexdigest()[:31]
+
     def as_params(self) -> dict[str, str | None]:
         return {
             "scope_key": self.key,
+            "scope_token": self.token,
             "user_id": self.user_id,
             "agent_id": self.agent_id,
             "run_id": self.run_id,
@@ -118,6 +125,8 @@ class Triplet(_Model):
     target: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     source_type: str | None = None
     target_type: str | None = None
+    valid_at: datetime | None = None  # when it became true (default: the add's timestamp)
+    metadata: dict[str, Any] | None = None  # filterable in search (see SearchResult filters)
 
 
 class OperationKind(StrEnum):
@@ -142,6 +151,7 @@ class Relation(_Model):
     invalid_at: datetime | None = None
     invalid_reason: str | None = None
     episode_ids: tuple[str, ...] = ()
+    replaced_by: str | None = None  # id of the fact that superseded this one (UPDATE)
 
     @property
     def valid(self) -> bool:
@@ -162,6 +172,7 @@ class Relation(_Model):
             invalid_at=_to_datetime(row["invalid_at"]) if row.get("invalid_at") else None,
             invalid_reason=row.get("invalid_reason"),
             episode_ids=tuple(row.get("episode_ids") or ()),
+            replaced_by=row.get("replaced_by"),
         )
 
 
@@ -210,7 +221,8 @@ class Usage(_Model):
 
 
 class AddResult(_Model):
-    episode_id: str
+    episode_id: str  # the (last) episode written; add_triplets may write several
+    episode_ids: tuple[str, ...] = ()
     entities: tuple[EntityRef, ...]
     operations: tuple[Operation, ...]
     usage: Usage
@@ -223,8 +235,9 @@ class AddResult(_Model):
 class ScoredRelation(_Model):
     relation: Relation
     score: float
-    # Which retrieval channels found it: "entity" (subgraph) and/or "semantic" (triplet search).
+    # Which retrieval channels found it: "entity" (subgraph), "semantic" (vector), "keyword".
     channels: tuple[str, ...]
+    hops: int | None = None  # distance from the query's linked entities, if it was reached
 
     # Flat accessors, so a result reads like a triplet.
     @property
@@ -252,3 +265,12 @@ class SearchResult(_Model):
 
     def facts(self) -> list[str]:
         return [r.relation.fact for r in self.relations]
+
+    def to_context(self, max_tokens: int = 1000, encoding: str = "cl100k_base") -> str:
+        """A compact memory block for an LLM prompt: facts with their dates, best first, while
+        they fit in ``max_tokens`` (counted with tiktoken), then the entities they concern."""
+        from graphmem.retrieval.context import render_context
+
+        return render_context(
+            [r.relation for r in self.relations], self.linked_entities, max_tokens, encoding
+        )

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["LLM", "ChatReply", "ChatRequest", "Embedder"]
+__all__ = ["LLM", "ChatReply", "ChatRequest", "Embedder", "Reranker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,4 +44,11 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit-normalised vectors, one per text, in order."""
+        ...
+
+
+@runtime_checkable
+class Reranker(Protocol):
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Relevance of each text to the query (higher is better), in order."""
         ...

@@ -1,21 +1,24 @@
 // Update phase, step 2: write one add's whole resolution plan. Runs as ONE statement in ONE
 // write transaction, so an add is applied entirely or not at all. Nothing is erased: retired
 // facts get invalid_at / expired_at and stay for history.
-// params: $scope MAP {scope_key, user_id, agent_id, run_id},
+// params: $scope MAP {scope_key, scope_token, user_id, agent_id, run_id},
 //         $now DATETIME (system time), $episode MAP {id, observed_at DATETIME, messages_json,
 //              text, metadata_json, message_count},
 //         $summary MAP|null {text, summarized_count} (a refreshed rolling summary, if any),
 //         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
-//         $invalidations LIST<MAP> [{fact_id, reason, kind}],
+//         $invalidations LIST<MAP> [{fact_id, reason, kind, at: DATETIME|null (default: the
+//              episode's time)}],
 //         $facts LIST<MAP> [{id, source_key, target_key, relation, rel_type, fact, embedding,
-//              supersedes: STRING|null}],
+//              valid_at: DATETIME|null (default: the episode's time), supersedes: STRING|null,
+//              meta: MAP (metadata, keys already prefixed "meta_")}],
 //         $confirmations LIST<STRING> (fact ids the episode restated)
 // returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
 //          invalidated INTEGER, added INTEGER, confirmed INTEGER
 MERGE (s:Scope {scope_key: $scope.scope_key})
   ON CREATE SET s.user_id = $scope.user_id, s.agent_id = $scope.agent_id,
                 s.run_id = $scope.run_id, s.created_at = $now,
-                s.message_count = 0, s.summarized_count = 0
+                s.message_count = 0, s.summarized_count = 0, s.fact_count = 0,
+                s.entity_count = 0
 SET s.message_count = s.message_count + $episode.message_count, s.updated_at = $now
 FOREACH (sm IN CASE WHEN $summary IS NULL THEN [] ELSE [$summary] END |
   SET s.summary = sm.text, s.summarized_count = sm.summarized_count)
@@ -24,12 +27,13 @@ CREATE (ep:Episode {id: $episode.id, scope_key: $scope.scope_key, user_id: $scop
                     observed_at: $episode.observed_at, messages_json: $episode.messages_json,
                     text: $episode.text, metadata_json: $episode.metadata_json,
                     message_count: $episode.message_count, last_seq: s.message_count})
-WITH ep
+WITH s, ep
 CALL (ep) {
   UNWIND $entities AS item
   MERGE (e:Entity {scope_key: $scope.scope_key, normalized_name: item.key})
     ON CREATE SET e.id = item.id, e.name = item.name, e.type = item.type,
-                  e.embedding = item.embedding, e.user_id = $scope.user_id,
+                  e.embedding = item.embedding, e.scope_token = $scope.scope_token,
+                  e.user_id = $scope.user_id,
                   e.agent_id = $scope.agent_id, e.run_id = $scope.run_id,
                   e.created_at = $now, e.mentions = 0, e:$(item.type)
   SET e.mentions = e.mentions + 1, e.updated_at = $now
@@ -41,7 +45,8 @@ CALL (ep) {
   UNWIND $invalidations AS inv
   MATCH (f:Fact {id: inv.fact_id})
   WHERE f.scope_key = $scope.scope_key AND f.invalid_at IS NULL
-  SET f.invalid_at = ep.observed_at, f.expired_at = $now, f.invalid_reason = inv.reason,
+  SET f.invalid_at = coalesce(inv.at, ep.observed_at), f.expired_at = $now,
+      f.invalid_reason = inv.reason,
       f.invalidated_by = ep.id
   CREATE (ep)-[:INVALIDATED {kind: inv.kind, reason: inv.reason}]->(f)
   WITH f
@@ -53,15 +58,18 @@ CALL (ep) {
   UNWIND $facts AS item
   MATCH (src:Entity {scope_key: $scope.scope_key, normalized_name: item.source_key})
   MATCH (tgt:Entity {scope_key: $scope.scope_key, normalized_name: item.target_key})
-  CREATE (f:Fact {id: item.id, scope_key: $scope.scope_key, user_id: $scope.user_id,
+  CREATE (f:Fact {id: item.id, scope_key: $scope.scope_key, scope_token: $scope.scope_token,
+                  user_id: $scope.user_id,
                   agent_id: $scope.agent_id, run_id: $scope.run_id,
                   source: src.name, source_key: src.normalized_name, source_type: src.type,
                   target: tgt.name, target_key: tgt.normalized_name, target_type: tgt.type,
                   relation: item.relation, fact: item.fact, embedding: item.embedding,
-                  created_at: $now, valid_at: ep.observed_at, episode_ids: [ep.id]})
+                  created_at: $now, valid_at: coalesce(item.valid_at, ep.observed_at),
+                  episode_ids: [ep.id]})
+  SET f += item.meta
   CREATE (src)-[r:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
                                      name: item.relation, fact: item.fact,
-                                     created_at: $now, valid_at: ep.observed_at}]->(tgt)
+                                     created_at: $now, valid_at: f.valid_at}]->(tgt)
   CREATE (ep)-[:ADDED]->(f)
   WITH f, item
   OPTIONAL MATCH (old:Fact {id: item.supersedes})
@@ -77,4 +85,6 @@ CALL (ep) {
   CREATE (ep)-[:CONFIRMED]->(f)
   RETURN count(f) AS confirmed
 }
+SET s.fact_count = s.fact_count + added,
+    s.entity_count = s.entity_count + size([e IN entities WHERE e.created])
 RETURN ep.id AS episode_id, entities, invalidated, added, confirmed

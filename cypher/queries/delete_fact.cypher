@@ -9,5 +9,10 @@ CALL (f) {
   DELETE r
   RETURN count(r) AS edges
 }
+WITH f, f IS NOT NULL AS found
 DETACH DELETE f
-RETURN count(f) AS deleted
+WITH found
+OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
+FOREACH (x IN CASE WHEN found AND s IS NOT NULL THEN [s] ELSE [] END |
+  SET x.fact_count = x.fact_count - 1)
+RETURN CASE WHEN found THEN 1 ELSE 0 END AS deleted

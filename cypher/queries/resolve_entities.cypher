@@ -1,22 +1,41 @@
 // Update phase, step 1, in one round trip: match each extracted entity to an existing entity of
-// the scope (exact normalized name first, else the nearest by embedding above $min_score), then
-// fetch the valid facts touching the matched entities, ranked by similarity to the new facts
-// (the conflict detector's candidates).
+// the scope (exact normalized name first, else the most similar above $min_score: an exact
+// cosine scan while the scope has at most $exact_max entities, else the shared vector index asked
+// for k neighbours, k growing with (entities in the database / entities in the scope)), then
+// fetch the conflict candidates: the valid facts touching the matched entities, ranked by
+// similarity to the new facts, plus every valid fact sharing a new fact's source and type.
 // params: $scope_key STRING,
 //         $entities LIST<MAP> [{key: STRING (normalized name), embedding: LIST<FLOAT>}],
 //         $fact_embeddings LIST<LIST<FLOAT>> (embeddings of the new facts' text),
-//         $k INTEGER (vector neighbours to ask the shared index for),
-//         $min_score FLOAT (vector index score, (1 + cosine) / 2),
-//         $max_candidates INTEGER
+//         $use_vectors BOOLEAN (false: exact names only, for bulk loads of canonical names),
+//         $k INTEGER (neighbours to ask at least), $max_k INTEGER, $exact_max INTEGER,
+//         $min_score FLOAT (similarity score, (1 + cosine) / 2),
+//         $max_candidates INTEGER, $max_expand INTEGER (relationships read per matched entity),
+//         $pairs LIST<MAP> [{source_key (draft key), rel_type}]
 // returns: matches LIST<MAP {key, id, name, normalized_name, type, score, exact}>,
-//          candidates LIST<MAP {id, source, source_key, relation, target, target_key, fact, ...}>
+//          candidates, same_relation LIST<MAP {id, source, source_key, relation, target, ...}>
+OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
+CALL () {
+  MATCH (e:Entity) RETURN count(e) AS total
+}
+WITH coalesce(s.entity_count, 0) <= $exact_max AS scan,
+     toInteger(ceil($k * total / (coalesce(s.entity_count, 0) + 1.0))) AS want
+WITH scan, CASE WHEN want > $max_k THEN $max_k WHEN want < $k THEN $k ELSE want END AS k
 UNWIND $entities AS item
-OPTIONAL CALL (item) {
-  CALL (item) {
+OPTIONAL CALL (item, scan, k) {
+  CALL (item, scan, k) {
     MATCH (e:Entity {scope_key: $scope_key, normalized_name: item.key})
     RETURN e AS found, 1.0 AS score, true AS exact
     UNION
-    CALL db.index.vector.queryNodes('entity_embedding', $k, item.embedding) YIELD node, score
+    WITH item, scan WHERE $use_vectors AND scan
+    MATCH (e:Entity)
+    WHERE e.scope_key = $scope_key
+    WITH e, vector.similarity.cosine(e.embedding, item.embedding) AS score
+    WHERE score >= $min_score
+    RETURN e AS found, score, false AS exact
+    UNION
+    WITH item, scan, k WHERE $use_vectors AND NOT scan
+    CALL db.index.vector.queryNodes('entity_embedding', k, item.embedding) YIELD node, score
     WITH node, score
     WHERE node.scope_key = $scope_key AND score >= $min_score
     RETURN node AS found, score, false AS exact
@@ -29,11 +48,15 @@ OPTIONAL CALL (item) {
 WITH collect(CASE WHEN found IS NULL THEN null ELSE {
        key: item.key, id: found.id, name: found.name, normalized_name: found.normalized_name,
        type: found.type, score: score, exact: exact} END) AS matches,
-     collect(DISTINCT found) AS nodes
+     collect(DISTINCT found) AS nodes,
+     collect(CASE WHEN found IS NULL THEN null ELSE {key: item.key, node: found} END) AS by_key
 CALL (nodes) {
   UNWIND nodes AS n
-  MATCH (n)-[r]-(:Entity)
-  WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL AND r.invalid_at IS NULL
+  CALL (n) {
+    MATCH (n)-[r]-(:Entity)
+    WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL AND r.invalid_at IS NULL
+    RETURN r LIMIT $max_expand
+  }
   WITH DISTINCT r
   MATCH (f:Fact {id: r.fact_id})
   WITH f, reduce(best = 0.0, v IN $fact_embeddings |
@@ -47,4 +70,18 @@ CALL (nodes) {
                   created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS candidates
 }
-RETURN matches, candidates
+CALL (by_key) {
+  UNWIND $pairs AS p
+  WITH p, [x IN by_key WHERE x.key = p.source_key | x.node][0] AS n
+  WHERE n IS NOT NULL
+  MATCH (n)-[r:$(p.rel_type)]->(:Entity)
+  WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
+  WITH DISTINCT r
+  MATCH (f:Fact {id: r.fact_id})
+  RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
+                  target: f.target, target_key: f.target_key, fact: f.fact,
+                  source_type: f.source_type, target_type: f.target_type,
+                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same_relation
+}
+RETURN matches, candidates, same_relation

@@ -1,73 +1,163 @@
-// Retrieval in one round trip, both of the paper's channels:
-// (a) entity-centric: link the query to entities of the scope (exact names, vector index,
-//     full-text index), then take the facts of their 1- or 2-hop subgraph ranked by similarity;
-// (b) semantic triplet: nearest facts to the query embedding from the vector index.
-// The caller fuses the two ranked lists.
-// params: $scope_key STRING, $embedding LIST<FLOAT>, $include_invalid BOOLEAN,
-//         $k INTEGER (neighbours asked of the shared vector index), $limit INTEGER,
-//         $link_keys LIST<STRING> (normalized entity names to link exactly),
-//         $fulltext STRING|null (Lucene query over entity names, already escaped),
-//         $link_min_score FLOAT (vector index score, (1 + cosine) / 2),
-//         $max_linked INTEGER, $depth INTEGER (1 or 2)
-// returns: semantic LIST<MAP {id, score}>, entity LIST<MAP {id, score, hops}>,
-//          linked LIST<MAP {id, name, type, score}>, facts LIST<MAP> (details of every id)
+// Hybrid retrieval in one round trip. Three channels, each filtered and bounded:
+//  semantic: facts nearest the query embedding; an exact cosine over the scope's facts while the
+//            scope is small ($exact_max), else the shared vector index asked for k neighbours,
+//            k growing with (facts in the database / facts in the scope) (no filtered ANN on 5.26);
+//  keyword:  Lucene full-text over fact text, restricted to the scope inside Lucene;
+//  entity:   entities linked to the query (exact names, vector, full-text), then the facts of their
+//            1- or 2-hop subgraph (at most $max_expand relationships per entity), by similarity.
+// The caller fuses and reranks the ranked lists.
+// params: $scope_key STRING, $embedding LIST<FLOAT>, $limit INTEGER (candidates per channel),
+//         $channels LIST<STRING> (any of "semantic", "keyword", "entity"),
+//         $fact_query STRING|null, $entity_query STRING|null (Lucene, built from \w tokens),
+//         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER,
+//         $link_keys LIST<STRING>, $link_min_score FLOAT (score = (1 + cosine) / 2),
+//         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER,
+//         filters: $include_invalid BOOLEAN, $as_of DATETIME|null, $relations LIST<STRING>|null,
+//         $entity_types LIST<STRING>|null, $since DATETIME|null, $until DATETIME|null,
+//         $metadata MAP|null, $with_embeddings BOOLEAN
+// returns: semantic, keyword, entity LIST<MAP {id, score[, hops]}>,
+//          linked LIST<MAP {id, name, type, score}>, facts LIST<MAP> (details of every id),
+//          exact BOOLEAN (whether the semantic channel scanned the scope exactly)
+OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
 CALL () {
-  CALL db.index.vector.queryNodes('fact_embedding', $k, $embedding) YIELD node, score
-  WITH node AS f, score
-  WHERE f.scope_key = $scope_key AND ($include_invalid OR f.invalid_at IS NULL)
+  MATCH (f:Fact) RETURN count(f) AS total_facts
+}
+CALL () {
+  MATCH (e:Entity) RETURN count(e) AS total_entities
+}
+WITH coalesce(s.fact_count, 0) AS scope_facts, coalesce(s.entity_count, 0) AS scope_entities,
+     total_facts, total_entities
+WITH scope_facts <= $exact_max AS exact, scope_entities <= $exact_max AS exact_entities,
+     toInteger(ceil($limit * $oversample * total_facts / (scope_facts + 1.0))) AS want_k,
+     toInteger(ceil($limit * $oversample * total_entities / (scope_entities + 1.0))) AS want_ek
+WITH exact, exact_entities,
+     CASE WHEN want_k > $max_k THEN $max_k WHEN want_k < $limit THEN $limit ELSE want_k END AS k,
+     CASE WHEN want_ek > $max_k THEN $max_k WHEN want_ek < $limit THEN $limit ELSE want_ek END
+       AS ek
+CALL (exact, k) {
+  OPTIONAL CALL (exact, k) {
+    WITH exact WHERE exact AND 'semantic' IN $channels
+    MATCH (f:Fact)
+    WHERE f.scope_key = $scope_key
+    RETURN f, vector.similarity.cosine(f.embedding, $embedding) AS score
+    UNION
+    WITH exact, k WHERE NOT exact AND 'semantic' IN $channels
+    CALL db.index.vector.queryNodes('fact_embedding', k, $embedding) YIELD node, score
+    WITH node AS f, score
+    WHERE f.scope_key = $scope_key
+    RETURN f, score
+  }
+  WITH f, score
+  WHERE f IS NOT NULL
+    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
   WITH f, score ORDER BY score DESC LIMIT $limit
   RETURN collect({id: f.id, score: score}) AS semantic
 }
 CALL () {
-  CALL () {
+  OPTIONAL CALL () {
+    WITH $fact_query AS q WHERE q IS NOT NULL AND 'keyword' IN $channels
+    CALL db.index.fulltext.queryNodes('fact_text_scoped', q, {limit: $limit * 4})
+    YIELD node, score
+    RETURN node AS f, score
+  }
+  WITH f, score
+  WHERE f IS NOT NULL AND f.scope_key = $scope_key
+    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+  WITH f, score ORDER BY score DESC LIMIT $limit
+  RETURN collect({id: f.id, score: score}) AS keyword
+}
+CALL (exact_entities, ek) {
+  OPTIONAL CALL (exact_entities, ek) {
+    WITH 1 AS one WHERE 'entity' IN $channels
     UNWIND $link_keys AS key
     MATCH (e:Entity {scope_key: $scope_key, normalized_name: key})
     RETURN e, 1.0 AS link_score
     UNION ALL
-    CALL db.index.vector.queryNodes('entity_embedding', $k, $embedding) YIELD node, score
+    WITH exact_entities WHERE exact_entities AND 'entity' IN $channels
+    MATCH (e:Entity)
+    WHERE e.scope_key = $scope_key
+    WITH e, vector.similarity.cosine(e.embedding, $embedding) AS score
+    WHERE score >= $link_min_score
+    RETURN e, score AS link_score
+    UNION ALL
+    WITH exact_entities, ek WHERE NOT exact_entities AND 'entity' IN $channels
+    CALL db.index.vector.queryNodes('entity_embedding', ek, $embedding) YIELD node, score
     WITH node AS e, score
     WHERE e.scope_key = $scope_key AND score >= $link_min_score
     RETURN e, score AS link_score
     UNION ALL
-    WITH $fulltext AS ft WHERE ft IS NOT NULL
-    CALL db.index.fulltext.queryNodes('entity_name', ft, {limit: $k}) YIELD node, score
+    WITH $entity_query AS q WHERE q IS NOT NULL AND 'entity' IN $channels
+    CALL db.index.fulltext.queryNodes('entity_name_scoped', q, {limit: $max_linked * 4})
+    YIELD node, score
     WITH node AS e, score
     WHERE e.scope_key = $scope_key
     RETURN e, 0.5 + 0.5 * score / (1.0 + score) AS link_score
   }
   WITH e, max(link_score) AS link_score
+  WHERE e IS NOT NULL
   ORDER BY link_score DESC LIMIT $max_linked
   RETURN collect({id: e.id, name: e.name, type: e.type, score: link_score}) AS linked,
          collect(e) AS linked_nodes
 }
 CALL (linked_nodes) {
-  CALL (linked_nodes) {
+  OPTIONAL CALL (linked_nodes) {
     UNWIND linked_nodes AS e
-    MATCH (e)-[r]-(:Entity)
-    WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL
-      AND ($include_invalid OR r.invalid_at IS NULL)
+    CALL (e) {
+      MATCH (e)-[r]-(:Entity)
+      WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL
+      RETURN r LIMIT $max_expand
+    }
     RETURN r, 1 AS hops
     UNION ALL
     UNWIND linked_nodes AS e
-    MATCH (e)-[r1]-(:Entity)-[r]-(:Entity)
-    WHERE $depth >= 2 AND r1.scope_key = $scope_key AND r1.invalid_at IS NULL
-      AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
-      AND ($include_invalid OR r.invalid_at IS NULL)
+    WITH e WHERE $depth >= 2
+    CALL (e) {
+      MATCH (e)-[r1]-(:Entity)-[r]-(:Entity)
+      WHERE r1.scope_key = $scope_key AND r1.invalid_at IS NULL
+        AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
+      RETURN r LIMIT $max_expand
+    }
     RETURN r, 2 AS hops
   }
   WITH r.fact_id AS id, min(hops) AS hops
+  WHERE id IS NOT NULL
   MATCH (f:Fact {id: id})
+  WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
   WITH id, hops, vector.similarity.cosine(f.embedding, $embedding) AS score
   ORDER BY score DESC LIMIT $limit
   RETURN collect({id: id, score: score, hops: hops}) AS entity
 }
-CALL (semantic, entity) {
-  UNWIND semantic + entity AS hit
+CALL (semantic, keyword, entity) {
+  UNWIND semantic + keyword + entity AS hit
   WITH DISTINCT hit.id AS id
   MATCH (f:Fact {id: id})
+  OPTIONAL MATCH (newer:Fact)-[:SUPERSEDES]->(f)
   RETURN collect({id: f.id, source: f.source, relation: f.relation, target: f.target,
                   fact: f.fact, source_type: f.source_type, target_type: f.target_type,
                   created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
-                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS facts
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids,
+                  replaced_by: newer.id,
+                  embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
 }
-RETURN semantic, entity, [x IN linked | x] AS linked, facts
+RETURN semantic, keyword, entity, linked, facts, exact

@@ -7,7 +7,9 @@ tested without a model or a database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
 
 from graphmem.errors import InvalidInputError
 from graphmem.models import (
@@ -30,10 +32,12 @@ __all__ = [
     "PlannedFact",
     "PlannedOperation",
     "ResolutionPlan",
+    "Resolver",
     "draft_from_triplets",
     "fact_text",
     "plan_updates",
     "resolve_entities",
+    "rule_resolver",
 ]
 
 
@@ -183,6 +187,8 @@ class PlannedFact:
     fact: str
     embedding: list[float]
     supersedes: str | None = None
+    valid_at: datetime | None = None  # None: when the episode happened
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +202,14 @@ class PlannedOperation:
 @dataclass(slots=True)
 class ResolutionPlan:
     add: list[PlannedFact] = field(default_factory=list)
-    invalidate: list[tuple[str, str, OperationKind]] = field(default_factory=list)  # id, why, kind
+    # (fact id, why, kind, when it stopped being true: None for the episode's time)
+    invalidate: list[tuple[str, str, OperationKind, datetime | None]] = field(default_factory=list)
     confirm: list[str] = field(default_factory=list)
     operations: list[PlannedOperation] = field(default_factory=list)
 
 
-# Given existing (short id, text) and new (short id, text) pairs, return the LLM's decisions.
-Resolver = Callable[[Sequence[tuple[str, str]], Sequence[tuple[str, str]]], Sequence[Decision]]
+# Given the existing facts (by short id "E1"...) and the new ones ("N1"...), decide.
+Resolver = Callable[[Mapping[str, Candidate], Mapping[str, PlannedFact]], Sequence[Decision]]
 
 
 def plan_updates(
@@ -223,10 +230,7 @@ def plan_updates(
 
     existing_ids = {f"E{i}": c for i, c in enumerate(candidates, 1)}
     new_ids = {f"N{i}": f for i, f in enumerate(pending, 1)}
-    decisions = resolver(
-        [(i, c.relation.fact) for i, c in existing_ids.items()],
-        [(i, f.fact) for i, f in new_ids.items()],
-    )
+    decisions = resolver(existing_ids, new_ids)
     decided: set[str] = set()
     retired: set[str] = set()
     for d in decisions:
@@ -236,7 +240,7 @@ def plan_updates(
         if d.operation == "DELETE":
             if old is not None:
                 retired.add(old.relation.id)
-                plan.invalidate.append((old.relation.id, d.reason, OperationKind.DELETE))
+                plan.invalidate.append((old.relation.id, d.reason, OperationKind.DELETE, None))
                 plan.operations.append(PlannedOperation(OperationKind.DELETE, None, old, d.reason))
         elif d.new_id in new_ids and d.new_id not in decided:
             decided.add(d.new_id)
@@ -268,7 +272,7 @@ def _decide_new(
 ) -> None:
     if d.operation == "UPDATE" and old is not None:
         retired.add(old.relation.id)
-        plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE))
+        plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE, new.valid_at))
         _add(plan, new, old, d.reason)
     elif d.operation == "NOOP" and old is not None:
         _confirm(plan, new, old, d.reason)
@@ -281,15 +285,7 @@ def _add(
     plan: ResolutionPlan, fact: PlannedFact, replaces: Candidate | None, why: str | None
 ) -> None:
     if replaces is not None:
-        fact = PlannedFact(
-            fact.id,
-            fact.source_key,
-            fact.relation,
-            fact.target_key,
-            fact.fact,
-            fact.embedding,
-            supersedes=replaces.relation.id,
-        )
+        fact = replace(fact, supersedes=replaces.relation.id)
         plan.operations.append(PlannedOperation(OperationKind.UPDATE, fact, replaces, why))
     else:
         plan.operations.append(PlannedOperation(OperationKind.ADD, fact, None, why))
@@ -300,3 +296,41 @@ def _confirm(plan: ResolutionPlan, fact: PlannedFact, known: Candidate, why: str
     if known.relation.id not in plan.confirm:
         plan.confirm.append(known.relation.id)
     plan.operations.append(PlannedOperation(OperationKind.NOOP, fact, known, why))
+
+
+def rule_resolver(single_valued: frozenset[str]) -> Resolver:
+    """The resolver used without an LLM: a new value of a single-valued relation (lives_in,
+    works_at, ...) replaces the scope's current value(s) for the same source; everything else
+    is added alongside what is known."""
+
+    def decide(existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]) -> list[Decision]:
+        decisions: list[Decision] = []
+        retired: set[str] = set()
+        for new_id, fact in new.items():
+            if fact.relation not in single_valued:
+                decisions.append(_decision("ADD", new_id, None, "rule: multi-valued relation"))
+                continue
+            olds = [
+                eid
+                for eid, c in existing.items()
+                if c.source_key == fact.source_key
+                and c.relation.relation == fact.relation
+                and c.target_key != fact.target_key
+                and eid not in retired
+            ]
+            if not olds:
+                decisions.append(_decision("ADD", new_id, None, "rule: first value"))
+                continue
+            why = f"rule: {fact.relation} is single-valued"
+            decisions.append(_decision("UPDATE", new_id, olds[0], why))
+            decisions += [_decision("DELETE", None, eid, why) for eid in olds[1:]]
+            retired.update(olds)
+        return decisions
+
+    return decide
+
+
+def _decision(op: str, new_id: str | None, existing_id: str | None, why: str) -> Decision:
+    return Decision.model_validate(
+        {"operation": op, "new_id": new_id, "existing_id": existing_id, "reason": why}
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["fulltext_query", "mentions_self"]
+__all__ = ["fulltext_query", "mentions_self", "scoped_fulltext_query"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SELF = re.compile(r"\b(i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
@@ -166,3 +166,12 @@ def fulltext_query(query: str, max_terms: int = 12) -> str | None:
     if not terms:
         return None
     return " OR ".join(f"{t}~" if len(t) >= 5 else t for t in terms[:max_terms])
+
+
+def scoped_fulltext_query(field: str, scope_token: str, query: str) -> str | None:
+    """``fulltext_query`` on one field, required to match the scope's token (a filter inside
+    Lucene, so other scopes never take the top places)."""
+    terms = fulltext_query(query)
+    if terms is None:
+        return None
+    return f"+scope_token:{scope_token} +{field}:({terms})"

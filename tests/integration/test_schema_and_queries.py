@@ -43,11 +43,12 @@ def test_migrations_run_twice_without_error(neo4j_server: Neo4jServer, cypher: C
     assert {
         "entity_embedding",
         "fact_embedding",
-        "entity_name",
-        "fact_text",
+        "entity_name_scoped",
+        "fact_text_scoped",
         "entity_scope_name",
         "fact_scope",
     } <= names
+    assert not {"entity_name", "fact_text"} & names  # replaced by the scoped ones (0005)
 
 
 def test_an_embedder_of_another_size_is_refused(neo4j_server: Neo4jServer) -> None:

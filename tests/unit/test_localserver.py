@@ -12,9 +12,9 @@ def test_missing_java_or_maven_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # neither java nor mvn on it
     monkeypatch.setenv("GRAPHMEM_CACHE_DIR", str(tmp_path / "cache"))
-    with pytest.raises(LocalServerError, match="mvn is not installed.*NEO4J_URI"):
+    with pytest.raises(LocalServerError, match=r"mvn is not installed.*NEO4J_URI"):
         install_jars()
-    with pytest.raises(LocalServerError, match="java is not installed.*NEO4J_URI"):
+    with pytest.raises(LocalServerError, match=r"java is not installed.*NEO4J_URI"):
         LocalNeo4j(tmp_path / "home").start()
 
 

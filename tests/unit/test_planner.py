@@ -1,10 +1,10 @@
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from graphmem.models import OperationKind, Relation, Triplet
 from graphmem.prompts.resolution import Decision
 from graphmem.resolution import draft_from_triplets, plan_updates
-from graphmem.resolution.planner import Candidate, PlannedFact
+from graphmem.resolution.planner import Candidate, PlannedFact, rule_resolver
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -22,16 +22,18 @@ def _new(fid: str, s: str, r: str, t: str) -> PlannedFact:
 
 class Recorder:
     def __init__(self, *decisions: tuple[str, str | None, str | None]) -> None:
-        self.calls: list[tuple[Sequence[tuple[str, str]], Sequence[tuple[str, str]]]] = []
+        self.calls: list[tuple[list[str], list[str]]] = []
         self.decisions = [
             Decision(operation=o, new_id=n, existing_id=e, reason="r")  # type: ignore[arg-type]
             for o, n, e in decisions
         ]
 
     def __call__(
-        self, existing: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]
+        self, existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]
     ) -> list[Decision]:
-        self.calls.append((existing, new))
+        self.calls.append(
+            ([c.relation.fact for c in existing.values()], [f.fact for f in new.values()])
+        )
         return self.decisions
 
 
@@ -95,7 +97,7 @@ def test_one_resolver_call_decides_for_all_new_facts() -> None:
         OperationKind.UPDATE,
         OperationKind.NOOP,
     ]
-    assert [(i, k) for i, _, k in plan.invalidate] == [
+    assert [(i, k) for i, _, k, _ in plan.invalidate] == [
         ("e1", OperationKind.DELETE),
         ("e2", OperationKind.UPDATE),
     ]
@@ -114,3 +116,20 @@ def test_hallucinated_ids_never_lose_a_new_fact_or_retire_an_unknown_one() -> No
     )
     assert plan.invalidate == []
     assert sorted(f.id for f in plan.add) == ["n1", "n2", "n3"]
+
+
+def test_rules_retire_the_old_value_of_a_single_valued_relation_only() -> None:
+    decide = rule_resolver(frozenset({"lives_in"}))
+    plan = plan_updates(
+        [_new("n1", "a", "lives_in", "ny"), _new("n2", "a", "likes", "tea")],
+        [
+            _candidate("e1", "a", "lives_in", "sf"),
+            _candidate("e2", "a", "likes", "coffee"),
+            _candidate("e3", "b", "lives_in", "sf"),
+        ],
+        decide,
+    )
+    assert [
+        (op.kind, op.existing.relation.id if op.existing else None) for op in plan.operations
+    ] == [(OperationKind.UPDATE, "e1"), (OperationKind.ADD, None)]
+    assert [i for i, *_ in plan.invalidate] == ["e1"]  # not coffee, not b's city

