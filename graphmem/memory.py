@@ -366,24 +366,36 @@ class GraphMemory:
         entity_vectors = {e.key: vectors[i] for i, e in enumerate(draft.entities)}
         fact_vectors = vectors[n:]
         cfg = self.config
+        # Similar facts only inform the LLM resolver, and only small batches are worth it.
+        similar = (
+            resolver is not None
+            and getattr(resolver, "uses_similar_facts", True)
+            and len(draft.facts) <= 50
+        )
+        rel_types: dict[str, set[str]] = {}
+        for f in draft.facts:
+            rel_types.setdefault(f.source_key, set()).add(f.relation.upper())
         found = self._store.resolve_entities(
             {
                 "scope_key": scope.key,
                 "entities": [
-                    {"key": e.key, "embedding": entity_vectors[e.key]} for e in draft.entities
+                    {
+                        "key": e.key,
+                        # Vectors cost serialization time: send only those the query uses.
+                        "embedding": entity_vectors[e.key] if match_similar else None,
+                        "rel_types": sorted(rel_types.get(e.key, ())),
+                    }
+                    for e in draft.entities
                 ],
-                "fact_embeddings": fact_vectors,
+                "fact_embeddings": fact_vectors if similar else [],
                 "use_vectors": match_similar,
+                "similar_candidates": similar,
                 "k": cfg.entity_candidates,
                 "max_k": cfg.retrieval.max_k,
                 "exact_max": cfg.retrieval.exact_scan_max,
                 "min_score": (1.0 + cfg.entity_match_threshold) / 2.0,
                 "max_candidates": 40,
                 "max_expand": cfg.retrieval.max_expand,
-                "pairs": [
-                    {"source_key": k, "rel_type": r.upper()}
-                    for k, r in {(f.source_key, f.relation) for f in draft.facts}
-                ],
             }
         )
         matches = {m["key"]: EntityMatch(**m) for m in found["matches"]}

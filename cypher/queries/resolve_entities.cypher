@@ -5,13 +5,16 @@
 // fetch the conflict candidates: the valid facts touching the matched entities, ranked by
 // similarity to the new facts, plus every valid fact sharing a new fact's source and type.
 // params: $scope_key STRING,
-//         $entities LIST<MAP> [{key: STRING (normalized name), embedding: LIST<FLOAT>}],
+//         $entities LIST<MAP> [{key: STRING (normalized name), embedding: LIST<FLOAT>,
+//              rel_types: LIST<STRING> (types of the new facts it is the source of: every valid
+//              fact of the matched entity with such a type is a candidate too)}],
 //         $fact_embeddings LIST<LIST<FLOAT>> (embeddings of the new facts' text),
 //         $use_vectors BOOLEAN (false: exact names only, for bulk loads of canonical names),
 //         $k INTEGER (neighbours to ask at least), $max_k INTEGER, $exact_max INTEGER,
 //         $min_score FLOAT (similarity score, (1 + cosine) / 2),
-//         $max_candidates INTEGER, $max_expand INTEGER (relationships read per matched entity),
-//         $pairs LIST<MAP> [{source_key (draft key), rel_type}]
+//         $similar_candidates BOOLEAN (rank the touched facts by similarity: the LLM resolver's
+//              context; costs one cosine per touched fact and new fact, so off for bulk loads),
+//         $max_candidates INTEGER, $max_expand INTEGER (relationships read per matched entity)
 // returns: matches LIST<MAP {key, id, name, normalized_name, type, score, exact}>,
 //          candidates, same_relation LIST<MAP {id, source, source_key, relation, target, ...}>
 OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
@@ -27,9 +30,11 @@ OPTIONAL CALL (item, scan, k) {
     MATCH (e:Entity {scope_key: $scope_key, normalized_name: item.key})
     RETURN e AS found, 1.0 AS score, true AS exact
     UNION
-    WITH item, scan WHERE $use_vectors AND scan
+    // The seek value depends on the gate: a disabled branch seeks null and reads nothing
+    // (a WHERE before the MATCH does not stop the planner from running the seek).
+    WITH item, scan
     MATCH (e:Entity)
-    WHERE e.scope_key = $scope_key
+    WHERE e.scope_key = CASE WHEN $use_vectors AND scan THEN $scope_key END
     WITH e, vector.similarity.cosine(e.embedding, item.embedding) AS score
     WHERE score >= $min_score
     RETURN e AS found, score, false AS exact
@@ -45,13 +50,24 @@ OPTIONAL CALL (item, scan, k) {
   LIMIT 1
   RETURN found, score, exact
 }
+CALL (found, item) {
+  UNWIND CASE WHEN found IS NULL THEN [] ELSE item.rel_types END AS rel_type
+  MATCH (found)-[r:$(rel_type)]->(:Entity)
+  WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
+  MATCH (f:Fact {id: r.fact_id})
+  RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
+                  target: f.target, target_key: f.target_key, fact: f.fact,
+                  source_type: f.source_type, target_type: f.target_type,
+                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same
+}
 WITH collect(CASE WHEN found IS NULL THEN null ELSE {
        key: item.key, id: found.id, name: found.name, normalized_name: found.normalized_name,
        type: found.type, score: score, exact: exact} END) AS matches,
      collect(DISTINCT found) AS nodes,
-     collect(CASE WHEN found IS NULL THEN null ELSE {key: item.key, node: found} END) AS by_key
+     reduce(acc = [], s IN collect(same) | acc + s) AS same_relation
 CALL (nodes) {
-  UNWIND nodes AS n
+  UNWIND CASE WHEN $similar_candidates THEN nodes ELSE [] END AS n
   CALL (n) {
     MATCH (n)-[r]-(:Entity)
     WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL AND r.invalid_at IS NULL
@@ -69,19 +85,5 @@ CALL (nodes) {
                   source_type: f.source_type, target_type: f.target_type,
                   created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS candidates
-}
-CALL (by_key) {
-  UNWIND $pairs AS p
-  WITH p, [x IN by_key WHERE x.key = p.source_key | x.node][0] AS n
-  WHERE n IS NOT NULL
-  MATCH (n)-[r:$(p.rel_type)]->(:Entity)
-  WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
-  WITH DISTINCT r
-  MATCH (f:Fact {id: r.fact_id})
-  RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
-                  target: f.target, target_key: f.target_key, fact: f.fact,
-                  source_type: f.source_type, target_type: f.target_type,
-                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
-                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same_relation
 }
 RETURN matches, candidates, same_relation

@@ -36,9 +36,10 @@ WITH exact, exact_entities,
        AS ek
 CALL (exact, k) {
   OPTIONAL CALL (exact, k) {
-    WITH exact WHERE exact AND 'semantic' IN $channels
+    // The seek value depends on the gate, so the ANN path never reads the scope's facts.
+    WITH exact
     MATCH (f:Fact)
-    WHERE f.scope_key = $scope_key
+    WHERE f.scope_key = CASE WHEN exact AND 'semantic' IN $channels THEN $scope_key END
     RETURN f, vector.similarity.cosine(f.embedding, $embedding) AS score
     UNION
     WITH exact, k WHERE NOT exact AND 'semantic' IN $channels
@@ -87,9 +88,9 @@ CALL (exact_entities, ek) {
     MATCH (e:Entity {scope_key: $scope_key, normalized_name: key})
     RETURN e, 1.0 AS link_score
     UNION ALL
-    WITH exact_entities WHERE exact_entities AND 'entity' IN $channels
+    WITH exact_entities
     MATCH (e:Entity)
-    WHERE e.scope_key = $scope_key
+    WHERE e.scope_key = CASE WHEN exact_entities AND 'entity' IN $channels THEN $scope_key END
     WITH e, vector.similarity.cosine(e.embedding, $embedding) AS score
     WHERE score >= $link_min_score
     RETURN e, score AS link_score
