@@ -46,7 +46,7 @@ class RetrievalConfig(_Frozen):
     # "embedding": link the query to entities by vector + full-text index, no LLM call.
     # "llm": the paper's way, one LLM call that names the query's entities.
     entity_linking: Literal["embedding", "llm"] = "embedding"
-    depth: int = Field(default=1, ge=1, le=2)
+    depth: int = Field(default=2, ge=1, le=2)
     # Cosine similarity a query must reach to link to an entity.
     entity_link_threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
     max_linked_entities: int = Field(default=5, ge=1, le=100)
@@ -61,6 +61,16 @@ class RetrievalConfig(_Frozen):
     max_k: int = Field(default=10_000, ge=10, le=100_000)
     # Relationships expanded per linked entity (hubs are covered by the other channels).
     max_expand: int = Field(default=500, ge=1, le=100_000)
+    # Depth 2 follows only this many first hops, the most similar to the query.
+    beam: int = Field(default=4, ge=1, le=100)
+    # Added to a subgraph fact's similarity when a word of its relation is in the query.
+    relation_bonus: float = Field(default=0.1, ge=0.0, le=1.0)
+    # Rank-fusion weight per channel, chosen on the benchmark corpus (bench/retrieval): only the
+    # entity channel follows structure (multi-hop answers are found by it alone), and keyword
+    # search matches words, not meaning. Equal weights buried 2-hop answers (recall 0).
+    channel_weights: dict[str, float] = Field(
+        default_factory=lambda: {"entity": 3.0, "semantic": 1.0, "keyword": 0.5}
+    )
     rerank: Literal["none", "mmr", "entity_distance", "recency", "cross_encoder"] = "none"
     mmr_diversity: float = Field(default=0.5, ge=0.0, le=1.0)  # 0: relevance only
     recency_half_life_days: float = Field(default=365.0, gt=0)

@@ -11,7 +11,8 @@
 //         $fact_query STRING|null, $entity_query STRING|null (Lucene, built from \w tokens),
 //         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER,
 //         $link_keys LIST<STRING>, $link_min_score FLOAT (score = (1 + cosine) / 2),
-//         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER,
+//         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER, $beam INTEGER,
+//         $query_words LIST<STRING> (the query's content words), $relation_bonus FLOAT,
 //         filters: $include_invalid BOOLEAN, $as_of DATETIME|null, $relations LIST<STRING>|null,
 //         $entity_types LIST<STRING>|null, $since DATETIME|null, $until DATETIME|null,
 //         $metadata MAP|null, $with_embeddings BOOLEAN
@@ -122,21 +123,36 @@ CALL (linked_nodes) {
       WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL
       RETURN r LIMIT $max_expand
     }
-    RETURN r, 1 AS hops
+    RETURN r, 1 AS hops, 0.0 AS via, [] AS via_words
     UNION ALL
+    // Two hops as a beam: follow only the $beam first hops most relevant to the query (for
+    // "X's sister", the fact "X has sister S"), so hubs such as a city do not flood the result.
     UNWIND linked_nodes AS e
     WITH e WHERE $depth >= 2
     CALL (e) {
-      MATCH (e)-[r1]-(:Entity)-[r]-(:Entity)
-      WHERE r1.scope_key = $scope_key AND r1.invalid_at IS NULL
-        AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
-      RETURN r LIMIT $max_expand
+      CALL (e) {
+        MATCH (e)-[r1]-(m:Entity)
+        WHERE r1.scope_key = $scope_key AND r1.fact_id IS NOT NULL AND r1.invalid_at IS NULL
+        RETURN r1, m LIMIT $max_expand
+      }
+      MATCH (f1:Fact {id: r1.fact_id})
+      WITH r1, m, vector.similarity.cosine(f1.embedding, $embedding) AS via,
+           [q IN $query_words WHERE any(w IN split(r1.name, '_')
+              WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))]
+             AS via_words
+      ORDER BY via + $relation_bonus * size(via_words) DESC LIMIT $beam
+      CALL (r1, m) {
+        MATCH (m)-[r]-(:Entity)
+        WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
+        RETURN r LIMIT $max_expand
+      }
+      RETURN r, via, via_words
     }
-    RETURN r, 2 AS hops
+    RETURN r, 2 AS hops, via, via_words
   }
-  WITH r.fact_id AS id, min(hops) AS hops
-  WHERE id IS NOT NULL
-  MATCH (f:Fact {id: id})
+  WITH r, hops, via, via_words
+  WHERE r IS NOT NULL
+  MATCH (f:Fact {id: r.fact_id})
   WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
          OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
              AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
@@ -145,7 +161,17 @@ CALL (linked_nodes) {
          OR f.target_type IN $entity_types)
     AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
     AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
-  WITH id, hops, vector.similarity.cosine(f.embedding, $embedding) AS score
+  // Score a path by similarity (a 2-hop path: the mean of its two facts) plus a bonus for each
+  // distinct query word its relations name: a word of 4+ letters that is a prefix of a query
+  // word or the reverse ("sister" ~ has_sister, "live" ~ lives_in). A path through a hub that
+  // names the same word twice gains nothing from the second hop.
+  WITH f, hops, via, via_words, vector.similarity.cosine(f.embedding, $embedding) AS own,
+       [q IN $query_words WHERE any(w IN split(f.relation, '_')
+          WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))] AS words
+  WITH f, hops,
+       CASE WHEN hops = 1 THEN own ELSE (own + via) / 2.0 END
+         + $relation_bonus * size(via_words + [w IN words WHERE NOT w IN via_words]) AS score
+  WITH f.id AS id, min(hops) AS hops, max(score) AS score
   ORDER BY score DESC LIMIT $limit
   RETURN collect({id: id, score: score, hops: hops}) AS entity
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["fulltext_query", "mentions_self", "scoped_fulltext_query"]
+__all__ = ["content_words", "fulltext_query", "mentions_self", "scoped_fulltext_query"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SELF = re.compile(r"\b(i|me|my|mine|myself|i'm|i've|i'd)\b", re.IGNORECASE)
@@ -153,25 +153,32 @@ def mentions_self(query: str) -> bool:
     return _SELF.search(query) is not None
 
 
-def fulltext_query(query: str, max_terms: int = 12) -> str | None:
+def content_words(query: str) -> list[str]:
+    """The query's lower-cased words, stop words and one-letter words left out, in order."""
+    words: list[str] = []
+    for word in _WORD.findall(query.casefold()):
+        if len(word) >= 2 and word not in _STOP and word not in words:
+            words.append(word)
+    return words
+
+
+def fulltext_query(query: str, max_terms: int = 12, fuzzy: bool = True) -> str | None:
     """A Lucene query OR-ing the query's content words, fuzzy for longer ones (typos).
 
     Terms are plain \\w+ tokens in lower case, so no Lucene operator or special character
     can come through from the user's text."""
-    terms: list[str] = []
-    for word in _WORD.findall(query.casefold()):
-        if len(word) < 2 or word in _STOP or word in terms:
-            continue
-        terms.append(word)
+    terms = content_words(query)
     if not terms:
         return None
-    return " OR ".join(f"{t}~" if len(t) >= 5 else t for t in terms[:max_terms])
+    return " OR ".join(f"{t}~" if fuzzy and len(t) >= 5 else t for t in terms[:max_terms])
 
 
-def scoped_fulltext_query(field: str, scope_token: str, query: str) -> str | None:
+def scoped_fulltext_query(
+    field: str, scope_token: str, query: str, *, fuzzy: bool = True
+) -> str | None:
     """``fulltext_query`` on one field, required to match the scope's token (a filter inside
     Lucene, so other scopes never take the top places)."""
-    terms = fulltext_query(query)
+    terms = fulltext_query(query, fuzzy=fuzzy)
     if terms is None:
         return None
     return f"+scope_token:{scope_token} +{field}:({terms})"

@@ -25,7 +25,7 @@ from graphmem.prompts import query_entities as query_entities_prompt
 from graphmem.prompts.query_entities import QueryEntities
 from graphmem.retrieval import rerank as rr
 from graphmem.retrieval.fusion import reciprocal_rank_fusion
-from graphmem.retrieval.linking import mentions_self, scoped_fulltext_query
+from graphmem.retrieval.linking import content_words, mentions_self, scoped_fulltext_query
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 
@@ -132,7 +132,9 @@ class Retriever:
                 "embedding": embedding,
                 "limit": candidates,
                 "channels": list(options.channels),
-                "fact_query": scoped_fulltext_query("fact", scope.token, query),
+                # Fuzzy terms (typo tolerance) for names only: fuzzy Lucene queries over every
+                # fact's text cost far more and matched little the exact terms did not.
+                "fact_query": scoped_fulltext_query("fact", scope.token, query, fuzzy=False),
                 "entity_query": scoped_fulltext_query("name", scope.token, query),
                 "exact_max": cfg.exact_scan_max,
                 "oversample": cfg.oversample,
@@ -142,6 +144,9 @@ class Retriever:
                 "max_linked": cfg.max_linked_entities,
                 "depth": options.depth,
                 "max_expand": cfg.max_expand,
+                "beam": cfg.beam,
+                "query_words": content_words(query),
+                "relation_bonus": cfg.relation_bonus,
                 "include_invalid": options.include_invalid,
                 "as_of": _aware(options.as_of),
                 "relations": _normalized(options.relations, normalize_relation),
@@ -155,7 +160,8 @@ class Retriever:
         facts = {f["id"]: f for f in row["facts"]}
         hops = {h["id"]: h["hops"] for h in row["entity"]}
         fused = reciprocal_rank_fusion(
-            {ch: [h["id"] for h in row[ch]] for ch in CHANNELS if ch in options.channels}
+            {ch: [h["id"] for h in row[ch]] for ch in CHANNELS if ch in options.channels},
+            weights=cfg.channel_weights,
         )
         channels = {item: found for item, _, found in fused}
         ranked = self._rerank(

@@ -97,3 +97,32 @@ def test_queries_use_indexes_not_scans(
         ).summary.plan
     used = _operators(plan)
     assert not used & SCANS, f"{query} scans: {used & SCANS}"
+
+
+def _rows_of(plan: Any, needle: str) -> int:
+    own = plan.get("rows", 0) if needle in plan.get("args", {}).get("Details", "") else 0
+    return int(own) + sum(_rows_of(c, needle) for c in plan.get("children", []))
+
+
+def test_the_vector_index_path_never_reads_the_whole_scope(
+    neo4j_server: Neo4jServer, config: GraphMemConfig, minilm: Any, uid: str
+) -> None:
+    """Guards a planner trap: a WHERE before a MATCH does not stop an index seek, so the
+    exact-scan branch must get its seek value from the gate itself."""
+    cfg = config.model_copy(
+        update={
+            "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
+            "retrieval": config.retrieval.model_copy(update={"exact_scan_max": 0}),
+        }
+    )
+    with GraphMemory(cfg, embedder=minilm) as mem:
+        mem.add_triplets([(f"p{i}", "likes", f"thing {i}") for i in range(60)], user_id=uid)
+        calls: list[dict[str, Any]] = []
+        real = mem.store.search
+        mem.store.search = lambda p: calls.append(p) or real(p)  # type: ignore[method-assign]
+        mem.search("who likes thing 7?", user_id=uid)
+    with _driver(neo4j_server) as driver:
+        query = (cypher_dir() / "queries" / "search.cypher").read_text()
+        plan = driver.execute_query("PROFILE " + query, calls[0]).summary.profile
+    assert _rows_of(plan, "f:Fact(scope_key)") == 0
+    assert _rows_of(plan, "e:Entity(scope_key)") == 0
