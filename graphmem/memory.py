@@ -25,6 +25,7 @@ from graphmem.models import (
     SearchResult,
     Triplet,
     Usage,
+    metadata_properties,
     normalize_name,
     normalize_relation,
 )
@@ -46,7 +47,7 @@ from graphmem.resolution.planner import (
     Resolver,
     rule_resolver,
 )
-from graphmem.retrieval.retriever import Retriever, SearchOptions, metadata_properties
+from graphmem.retrieval.retriever import Retriever, SearchOptions
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -82,6 +83,7 @@ class Scope(_Model):
 
 
 _SPACE = re.compile(r"\s+")
+_META_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _REL_JUNK = re.compile(r"[^a-z0-9]+")
 _TYPE_JUNK = re.compile(r"[^A-Za-z0-9]+")
 MAX_NAME_CHARS = 200
@@ -115,6 +117,29 @@ def normalize_entity_type(entity_type: str | None) -> str:
     if label in RESERVED_LABELS:
         return f"{label}Type"
     return label
+
+
+def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Metadata as Neo4j properties ``meta_<key>``; keys are checked identifiers and values
+    must be strings, numbers, booleans or lists of one of those."""
+    out: dict[str, Any] = {}
+    for key, value in (metadata or {}).items():
+        if not isinstance(key, str) or not _META_KEY.match(key):
+            raise InvalidInputError(
+                f"metadata key {key!r} must be a letter or _ followed by letters, digits or _"
+            )
+        if isinstance(value, list):
+            if (value and len({type(v) for v in value}) != 1) or not all(
+                isinstance(v, str | int | float | bool) for v in value
+            ):
+                raise InvalidInputError(f"metadata {key!r}: a list must hold one simple type")
+        elif not isinstance(value, str | int | float | bool):
+            raise InvalidInputError(
+                f"metadata {key!r} must be a string, number, boolean or list of one of those, "
+                f"not {type(value).__name__}"
+            )
+        out[f"meta_{key}"] = value
+    return out
 
 
 class Triplet(_Model):

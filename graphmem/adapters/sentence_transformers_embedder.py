@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from threading import Lock
-from typing import Any
 
+from graphmem.adapters._lazy import LazyModel
 from graphmem.config import DEFAULT_EMBEDDING_MODEL
 from graphmem.errors import EmbeddingError
 
@@ -22,29 +21,17 @@ class SentenceTransformerEmbedder:
         device: str | None = None,
         batch_size: int = 64,
     ) -> None:
-        self._name = model
-        self._device = device
+        def load() -> object:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(model, device=device)
+
+        self._model = LazyModel(load, EmbeddingError, f"the embedding model {model!r}")
         self._batch_size = batch_size
-        self._model: Any = None
-        self._lock = Lock()
-
-    def _loaded(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    from sentence_transformers import SentenceTransformer
-
-                    self._model = SentenceTransformer(self._name, device=self._device)
-                except Exception as exc:  # any load failure: name the model and the fix
-                    raise EmbeddingError(
-                        f"could not load the embedding model {self._name!r}: {exc}. "
-                        "Pass a local model folder, or make the model hub reachable."
-                    ) from exc
-            return self._model
 
     @property
     def dimensions(self) -> int:
-        model = self._loaded()
+        model = self._model.get()
         # Renamed in sentence-transformers 5.x; keep older releases working.
         getter = getattr(model, "get_embedding_dimension", None)
         getter = getter or model.get_sentence_embedding_dimension
@@ -53,7 +40,7 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._loaded().encode(
+        vectors = self._model.get().encode(
             list(texts),
             batch_size=self._batch_size,
             normalize_embeddings=True,

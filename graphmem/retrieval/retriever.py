@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from graphmem.models import (
     Scope,
     ScoredRelation,
     SearchResult,
+    metadata_properties,
     normalize_entity_type,
     normalize_name,
     normalize_relation,
@@ -29,33 +29,9 @@ from graphmem.retrieval.linking import content_words, mentions_self, scoped_full
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 
-__all__ = ["CHANNELS", "Retriever", "SearchOptions", "metadata_properties"]
+__all__ = ["CHANNELS", "Retriever", "SearchOptions"]
 
 CHANNELS = ("entity", "semantic", "keyword")
-_META_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Metadata as Neo4j properties ``meta_<key>``; keys are checked identifiers and values
-    must be strings, numbers, booleans or lists of one of those."""
-    out: dict[str, Any] = {}
-    for key, value in (metadata or {}).items():
-        if not isinstance(key, str) or not _META_KEY.match(key):
-            raise InvalidInputError(
-                f"metadata key {key!r} must be a letter or _ followed by letters, digits or _"
-            )
-        if isinstance(value, list):
-            if (value and len({type(v) for v in value}) != 1) or not all(
-                isinstance(v, str | int | float | bool) for v in value
-            ):
-                raise InvalidInputError(f"metadata {key!r}: a list must hold one simple type")
-        elif not isinstance(value, str | int | float | bool):
-            raise InvalidInputError(
-                f"metadata {key!r} must be a string, number, boolean or list of one of those, "
-                f"not {type(value).__name__}"
-            )
-        out[f"meta_{key}"] = value
-    return out
 
 
 @dataclass(frozen=True, slots=True)

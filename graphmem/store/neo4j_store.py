@@ -54,25 +54,17 @@ class Neo4jStore:
             raise StoreError(f"{what}: {exc}") from exc
 
     def _read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
-        with self._errors(name):
-            self.queries_run += 1
-            records, _, _ = self._driver.execute_query(
-                load_query(name),
-                dict(params),
-                routing_=RoutingControl.READ,
-                database_=self._database,
-            )
-        return [record.data() for record in records]
+        return self._run(name, params, RoutingControl.READ)
 
     def _write(self, name: str, params: Mapping[str, Any]) -> list[Row]:
         """One statement in one managed write transaction (retried on transient errors)."""
+        return self._run(name, params, RoutingControl.WRITE)
+
+    def _run(self, name: str, params: Mapping[str, Any], routing: RoutingControl) -> list[Row]:
         with self._errors(name):
             self.queries_run += 1
             records, _, _ = self._driver.execute_query(
-                load_query(name),
-                dict(params),
-                routing_=RoutingControl.WRITE,
-                database_=self._database,
+                load_query(name), dict(params), routing_=routing, database_=self._database
             )
         return [record.data() for record in records]
 

@@ -2,7 +2,13 @@ import pytest
 
 from graphmem import InvalidInputError, ScopeError
 from graphmem.memory import _coerce_messages
-from graphmem.models import Scope, normalize_entity_type, normalize_name, normalize_relation
+from graphmem.models import (
+    Scope,
+    metadata_properties,
+    normalize_entity_type,
+    normalize_name,
+    normalize_relation,
+)
 
 
 def test_scope_needs_at_least_one_id() -> None:
@@ -75,3 +81,20 @@ def test_messages_accept_a_string_or_role_content_dicts() -> None:
 def test_bad_messages_get_a_typed_error(bad: object) -> None:
     with pytest.raises(InvalidInputError):
         _coerce_messages(bad)  # type: ignore[arg-type]
+
+
+def test_metadata_becomes_prefixed_properties_of_simple_values() -> None:
+    assert metadata_properties({"source": "crm", "n": 2, "tags": ["a", "b"]}) == {
+        "meta_source": "crm",
+        "meta_n": 2,
+        "meta_tags": ["a", "b"],
+    }
+    assert metadata_properties(None) == {}
+
+
+@pytest.mark.parametrize(
+    "bad", [{"bad key": 1}, {"x": {"nested": 1}}, {"x": [1, "a"]}, {"x": None}, {"1x": 1}]
+)
+def test_metadata_that_neo4j_cannot_store_gets_a_typed_error(bad: dict[str, object]) -> None:
+    with pytest.raises(InvalidInputError, match="metadata"):
+        metadata_properties(bad)
