@@ -63,6 +63,9 @@ class RetrievalConfig(_Frozen):
     max_expand: int = Field(default=500, ge=1, le=100_000)
     # Depth 2 follows only this many first hops, the most similar to the query.
     beam: int = Field(default=4, ge=1, le=100)
+    # Relationships read per followed first hop: a hub (a city) reached on the first hop would
+    # otherwise add thousands of strangers' facts to score.
+    max_expand_second: int = Field(default=50, ge=1, le=100_000)
     # Added to a subgraph fact's similarity when a word of its relation is in the query.
     relation_bonus: float = Field(default=0.1, ge=0.0, le=1.0)
     # Rank-fusion weight per channel, chosen on the benchmark corpus (bench/retrieval): only the

@@ -12,6 +12,7 @@
 //         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER,
 //         $link_keys LIST<STRING>, $link_min_score FLOAT (score = (1 + cosine) / 2),
 //         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER, $beam INTEGER,
+//         $max_expand_second INTEGER (relationships read per first hop at depth 2),
 //         $query_words LIST<STRING> (the query's content words), $relation_bonus FLOAT,
 //         filters: $include_invalid BOOLEAN, $as_of DATETIME|null, $relations LIST<STRING>|null,
 //         $entity_types LIST<STRING>|null, $since DATETIME|null, $until DATETIME|null,
@@ -144,7 +145,7 @@ CALL (linked_nodes) {
       CALL (r1, m) {
         MATCH (m)-[r]-(:Entity)
         WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
-        RETURN r LIMIT $max_expand
+        RETURN r LIMIT $max_expand_second
       }
       RETURN r, via, via_words
     }

@@ -121,6 +121,7 @@ class Retriever:
                 "depth": options.depth,
                 "max_expand": cfg.max_expand,
                 "beam": cfg.beam,
+                "max_expand_second": cfg.max_expand_second,
                 "query_words": content_words(query),
                 "relation_bonus": cfg.relation_bonus,
                 "include_invalid": options.include_invalid,
