@@ -1,4 +1,4 @@
-"""The ``graphmem`` command: ``demo`` and ``server start|stop|status``."""
+"""The ``graphmem`` command: ``demo``, ``browser`` and ``server start|stop|status``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from graphmem.config import GraphMemConfig
 from graphmem.errors import GraphMemError
 from graphmem.localserver import Neo4jServer
+from graphmem.models import Scope
 from graphmem.ports import Embedder
 
 if TYPE_CHECKING:
@@ -29,12 +30,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="remember a sample conversation, search it, show where to look")
+    browser = sub.add_parser(
+        "browser", help="start or find Neo4j and print (or open) Neo4j Browser with the kit"
+    )
+    browser.add_argument("--open", action="store_true", help="open it in a web browser")
     server = sub.add_parser("server", help="the local Neo4j kept for the demo and Browser")
     server.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo()
+        if args.command == "browser":
+            return browser_command(open_it=args.open)
         return server_command(args.action)
     except GraphMemError as exc:
         print(f"graphmem: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -65,6 +72,34 @@ def server_command(action: str) -> int:
         return 0
     server = persistent.ensure_running()
     print(f"Neo4j: {server.uri}\nBrowser: {server.browser_url}")
+    return 0
+
+
+def browser_command(*, open_it: bool) -> int:
+    """Neo4j Browser, connected, with the inspection guide loaded; serves the kit until ^C."""
+    import tempfile
+    import time
+    import webbrowser
+    from pathlib import Path
+
+    from graphmem.browser_kit import KitServer
+
+    server = _find_server()
+    with tempfile.TemporaryDirectory(prefix="graphmem-kit-") as root:
+        kit = KitServer(Path(root)).start()
+        base = server.browser_url or "http://127.0.0.1:7474/browser/"
+        url = f"{base}{'&' if '?' in base else '?'}cmd=play&arg={kit.base_url}/guide.html"
+        print(f"Neo4j: {server.uri}\nNeo4j Browser (with the graphmem guide): {url}")
+        print("Serving the guide and style until Ctrl-C.", flush=True)
+        if open_it:
+            webbrowser.open(url)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            kit.stop()
     return 0
 
 
@@ -165,9 +200,10 @@ def _print_where_to_look(server: Neo4jServer, user_id: str) -> None:
     print(f"\nNeo4j: {server.uri}")
     if server.browser_url:
         print(f"Neo4j Browser: {server.browser_url}")
+    key = Scope.of(user_id, None, DEMO_RUN_ID).key
     print(
         "In Browser, run:\n    MATCH (e:Entity)-[r]->(o:Entity) "
-        f"WHERE e.user_id = '{user_id}' AND e.run_id = '{DEMO_RUN_ID}' RETURN e, r, o"
+        f"WHERE e.scope_key = '{key}' RETURN e, r, o"
     )
     if server.kind == "local":
         print("The local Neo4j keeps running for Browser; stop it with: graphmem server stop")

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, overload
 
 from pydantic import ValidationError
 
 from graphmem.config import GraphMemConfig
 from graphmem.errors import ConfigurationError, InvalidInputError, NotFoundError
+from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
 from graphmem.models import (
     AddResult,
@@ -268,6 +269,7 @@ class GraphMemory:
                     resolver=decide,
                     per_fact=per_fact,
                     match_similar=match_similar,
+                    llm_context=resolver != "rules" and self._llm is not None,
                 )
             )
         return AddResult(
@@ -298,6 +300,7 @@ class GraphMemory:
         resolver: Resolver | None,
         per_fact: Mapping[tuple[str, str, str], tuple[datetime | None, dict[str, Any]]],
         match_similar: bool,
+        llm_context: bool = True,
     ) -> AddResult:
         """Entity resolution, conflict detection and the resolver, then ONE write transaction."""
         plan: ResolutionPlan = ResolutionPlan()
@@ -316,6 +319,7 @@ class GraphMemory:
                 per_fact=per_fact,
                 fact_meta=episode.fact_meta,
                 match_similar=match_similar,
+                llm_context=llm_context,
             )
         now = datetime.now(UTC)
         written = self._store.apply_plan(
@@ -360,6 +364,7 @@ class GraphMemory:
         per_fact: Mapping[tuple[str, str, str], tuple[datetime | None, dict[str, Any]]],
         fact_meta: Mapping[str, Any],
         match_similar: bool,
+        llm_context: bool,
     ) -> tuple[ResolutionPlan, dict[str, dict[str, str]], dict[str, Any]]:
         texts = [e.name for e in draft.entities] + [f.fact for f in draft.facts]
         vectors = self._embedder.embed(texts)
@@ -367,12 +372,9 @@ class GraphMemory:
         entity_vectors = {e.key: vectors[i] for i, e in enumerate(draft.entities)}
         fact_vectors = vectors[n:]
         cfg = self.config
-        # Similar facts only inform the LLM resolver, and only small batches are worth it.
-        similar = (
-            resolver is not None
-            and getattr(resolver, "uses_similar_facts", True)
-            and len(draft.facts) <= 50
-        )
+        # Similar facts only inform the LLM resolver, and only small batches are worth it;
+        # rules need only the facts sharing a new fact's source and relation.
+        similar = llm_context and len(draft.facts) <= 50
         rel_types: dict[str, set[str]] = {}
         for f in draft.facts:
             rel_types.setdefault(f.source_key, set()).add(f.relation.upper())
@@ -533,6 +535,46 @@ class GraphMemory:
         return self._retriever.search(query, Scope.of(user_id, agent_id, run_id), options)
 
     # -- read and delete --------------------------------------------------------------------
+
+    @overload
+    def export(
+        self,
+        *,
+        user_id: str | None = ...,
+        agent_id: str | None = ...,
+        run_id: str | None = ...,
+        include_invalid: bool = ...,
+        format: Literal["json"] = ...,
+    ) -> dict[str, Any]: ...
+
+    @overload
+    def export(
+        self,
+        *,
+        user_id: str | None = ...,
+        agent_id: str | None = ...,
+        run_id: str | None = ...,
+        include_invalid: bool = ...,
+        format: Literal["networkx"],
+    ) -> Any: ...
+
+    def export(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_invalid: bool = True,
+        format: Literal["json", "networkx"] = "json",
+    ) -> Any:
+        """The scope's graph: ``format="json"`` gives a JSON-serializable dict (entities and
+        relations with ISO times, no embeddings); ``format="networkx"`` a MultiDiGraph."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        if format not in ("json", "networkx"):
+            raise InvalidInputError(f"format must be 'json' or 'networkx', got {format!r}")
+        rows = self._store.export_scope(scope.key, include_invalid)
+        data = to_json(scope.model_dump(), rows)
+        return to_networkx(data) if format == "networkx" else data
 
     def get_all(
         self,

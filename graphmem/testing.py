@@ -153,6 +153,11 @@ class Script:
             },
         )
 
+    def respond_with(self, handler: Handler | None) -> Script:
+        """Answer roles whose queue is empty with ``handler(request)`` (None: no handler)."""
+        self._handler = handler
+        return self
+
     def clear(self, role: str | None = None) -> None:
         """Drop queued replies (of one role, or all)."""
         with self._lock:

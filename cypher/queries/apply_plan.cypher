@@ -51,7 +51,8 @@ CALL (ep) {
   CREATE (ep)-[:INVALIDATED {kind: inv.kind, reason: inv.reason}]->(f)
   WITH f
   MATCH (:Entity {scope_key: $scope.scope_key, normalized_name: f.source_key})-[r {fact_id: f.id}]->()
-  SET r.invalid_at = f.invalid_at, r.invalid_reason = f.invalid_reason
+  SET r.invalid_at = f.invalid_at, r.invalid_reason = f.invalid_reason,
+      r.display = r.name + ' ✗ ' + toString(date(f.invalid_at))
   RETURN count(r) AS invalidated
 }
 CALL (ep) {
@@ -68,7 +69,8 @@ CALL (ep) {
                   episode_ids: [ep.id]})
   SET f += item.meta
   CREATE (src)-[r:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
-                                     name: item.relation, fact: item.fact,
+                                     name: item.relation, display: item.relation,
+                                     fact: item.fact,
                                      created_at: $now, valid_at: f.valid_at}]->(tgt)
   CREATE (ep)-[:ADDED]->(f)
   WITH f, item

@@ -327,7 +327,6 @@ def rule_resolver(single_valued: frozenset[str]) -> Resolver:
             retired.update(olds)
         return decisions
 
-    decide.uses_similar_facts = False  # type: ignore[attr-defined]  # same-relation facts suffice
     return decide
 
 

@@ -128,6 +128,11 @@ class Neo4jStore:
     def list_facts(self, params: Mapping[str, Any]) -> list[Row]:
         return self._read("list_facts", params)
 
+    def export_scope(self, scope_key: str, include_invalid: bool) -> Row:
+        return self._read(
+            "export_scope", {"scope_key": scope_key, "include_invalid": include_invalid}
+        )[0]
+
     # -- deletes --------------------------------------------------------------------------
 
     def delete_fact(self, scope_key: str, fact_id: str) -> bool:
