@@ -12,7 +12,7 @@ from typing import Any, Literal, Self, overload
 from pydantic import ValidationError
 
 from graphmem.config import GraphMemConfig
-from graphmem.errors import ConfigurationError, InvalidInputError, NotFoundError
+from graphmem.errors import ConfigurationError, GraphMemError, InvalidInputError, NotFoundError
 from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
 from graphmem.models import (
@@ -220,7 +220,8 @@ class GraphMemory:
         through entity resolution and conflict detection like ``add``: conflicts go to the LLM
         update resolver (``resolver="llm"``, the default when an LLM is configured) or to rules:
         a new value of a ``single_valued`` relation (e.g. "lives_in") retires the current one.
-        Written in batches of ``batch_size``, one transaction each, in ``valid_at`` order.
+        Written in batches of ``batch_size``, one transaction each, in ``valid_at`` order; if one
+        fails, the error's notes say which batches were already written.
         ``match_similar=False`` merges entities by exact normalized name only (faster bulk
         loads of canonical names)."""
         scope = Scope.of(user_id, agent_id, run_id)
@@ -236,12 +237,15 @@ class GraphMemory:
             normalize_relation(r)
             for r in (*self.config.single_valued_relations, *(single_valued or ()))
         )
+        for t in items:  # check everything before the first batch is written
+            metadata_properties(t.metadata)
         meter = UsageMeter()
         queries_before = self._store.queries_run
         when = _aware(timestamp) if timestamp else datetime.now(UTC)
         decide = self._choose_resolver(resolver, singles, meter)
         results: list[AddResult] = []
-        for batch in _batches(items, when, singles, batch_size):
+        batches = _batches(items, when, singles, batch_size)
+        for batch in batches:
             draft = draft_from_triplets(batch, strict=True)
             per_fact = {
                 (
@@ -261,8 +265,8 @@ class GraphMemory:
                 text=f"structured ingest of {len(batch)} triplet(s)",
                 metadata=metadata or {},
             )
-            results.append(
-                self._write(
+            try:
+                written = self._write(
                     scope,
                     draft,
                     episode=episode,
@@ -271,7 +275,14 @@ class GraphMemory:
                     match_similar=match_similar,
                     llm_context=resolver != "rules" and self._llm is not None,
                 )
-            )
+            except GraphMemError as exc:
+                exc.add_note(
+                    f"add_triplets: {len(results)} of {len(batches)} batches were written before "
+                    f"this one failed (episodes {[r.episode_id for r in results]}); each batch "
+                    "is one transaction, so none is half-written"
+                )
+                raise
+            results.append(written)
         return AddResult(
             episode_id=results[-1].episode_id,
             episode_ids=tuple(r.episode_id for r in results),

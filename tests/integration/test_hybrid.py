@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graphmem import GraphMemConfig, GraphMemory, OperationKind, Triplet
+from graphmem import GraphMemConfig, GraphMemory, InvalidInputError, OperationKind, Triplet
 from graphmem.ports import Embedder
 from graphmem.retrieval.context import count_tokens
 
@@ -252,3 +252,15 @@ def test_structured_ingestion_is_batched_not_one_transaction_per_triplet(
     assert len(result.of_kind(OperationKind.ADD)) == 1200
     assert result.usage.llm_calls == 0
     assert len(rules_memory.get_all(user_id=uid, limit=5000)) == 1200
+
+
+def test_bad_input_anywhere_stops_add_triplets_before_the_first_batch(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    good = [(f"p{i}", "knows", f"q{i}") for i in range(5)]
+    bad_meta = Triplet(source="a", relation="knows", target="b", metadata={"x": {"nested": 1}})
+    with pytest.raises(InvalidInputError, match="metadata"):
+        rules_memory.add_triplets([*good, bad_meta], user_id=uid, batch_size=1)
+    with pytest.raises(InvalidInputError, match="relation"):
+        rules_memory.add_triplets([*good, ("a", "!!", "b")], user_id=uid, batch_size=1)
+    assert rules_memory.get_all(user_id=uid) == []
