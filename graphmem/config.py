@@ -84,8 +84,12 @@ class RetrievalConfig(_Frozen):
 class GraphMemConfig(_Frozen):
     neo4j: Neo4jConfig = Neo4jConfig()
     llm: LLMConfig = LLMConfig()
+    # "sentence-transformers": a local model; "openai": any OpenAI-compatible /v1/embeddings
+    # endpoint at embedding_base_url (default: the LLM's base_url), with the LLM's API key.
+    embedding_provider: Literal["sentence-transformers", "openai"] = "sentence-transformers"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_dimensions: int = Field(default=384, ge=1, le=4096)
+    embedding_base_url: str | None = None
     # Cosine similarity above which an extracted entity reuses an existing node.
     entity_match_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
     entity_candidates: int = Field(default=50, ge=1, le=1000)
@@ -115,7 +119,9 @@ class GraphMemConfig(_Frozen):
         _take(env, "GRAPHMEM_LLM_MODEL", llm, "model")
         _take(env, "GRAPHMEM_LLM_TIMEOUT", llm, "timeout_seconds")
         _take(env, "GRAPHMEM_LLM_STRUCTURED_OUTPUT", llm, "structured_output")
+        _take(env, "GRAPHMEM_EMBEDDING_PROVIDER", top, "embedding_provider")
         _take(env, "GRAPHMEM_EMBEDDING_MODEL", top, "embedding_model")
+        _take(env, "GRAPHMEM_EMBEDDING_BASE_URL", top, "embedding_base_url")
         _take(env, "GRAPHMEM_EMBEDDING_DIMENSIONS", top, "embedding_dimensions")
         _take(env, "GRAPHMEM_ENTITY_MATCH_THRESHOLD", top, "entity_match_threshold")
         try:

@@ -795,6 +795,18 @@ def _default_llm(config: GraphMemConfig) -> LLM | None:
 
 
 def _default_embedder(config: GraphMemConfig) -> Embedder:
+    if config.embedding_provider == "openai":
+        from graphmem.adapters.openai_embedder import OpenAIEmbedder
+
+        key = config.llm.api_key
+        return OpenAIEmbedder(
+            config.embedding_model,
+            config.embedding_dimensions,
+            base_url=config.embedding_base_url or config.llm.base_url,
+            api_key=key.get_secret_value() if key else None,
+            timeout_seconds=config.llm.timeout_seconds,
+            max_retries=config.llm.max_retries,
+        )
     from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(config.embedding_model)

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graphmem.errors import LLMError
-from graphmem.ports import ChatReply, ChatRequest
+from graphmem.ports import ChatReply, ChatRequest, Embedder
 
 __all__ = [
     "DecisionsByText",
@@ -225,13 +225,16 @@ class ScriptedLLM:
 
 
 class OpenAICompatibleServer:
-    """``POST /v1/chat/completions`` on 127.0.0.1, answered from a :class:`Script`.
+    """``POST /v1/chat/completions`` on 127.0.0.1, answered from a :class:`Script`, and
+    ``POST /v1/embeddings`` answered by ``embedder`` (default: :class:`HashingEmbedder`).
 
     Use as a context manager; ``base_url`` goes into ``LLMConfig(base_url=...)``."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, embedder: Embedder | None = None) -> None:
         self.script = script if script is not None else Script()
+        self.embedder: Embedder = embedder if embedder is not None else HashingEmbedder()
         self.http_requests: list[dict[str, Any]] = []
+        self.embedding_requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -306,18 +309,42 @@ class OpenAICompatibleServer:
             delay,
         )
 
+    def _embed(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
+        self.embedding_requests.append(body)
+        texts = body.get("input")
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            return 400, {"error": {"message": "input must be a string or a list of strings"}}, 0.0
+        vectors = self.embedder.embed(texts)
+        tokens = sum(_estimate_tokens(t) for t in texts)
+        return (
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {"object": "embedding", "index": i, "embedding": v}
+                    for i, v in enumerate(vectors)
+                ],
+                "model": body.get("model", "scripted"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+            0.0,
+        )
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+        routes = {"/v1/chat/completions": self._answer, "/v1/embeddings": self._embed}
 
         class _Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                if self.path.rstrip("/") != "/v1/chat/completions":
+                route = routes.get(self.path.rstrip("/"))
+                if route is None:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")
-                    status, payload, delay = server._answer(body)
+                    status, payload, delay = route(body)
                 except AssertionError as exc:  # the script has no reply: not worth a retry
                     status, payload, delay = 400, {"error": {"message": str(exc)}}, 0.0
                 except Exception as exc:  # a broken script must show up in the client's error

@@ -1,7 +1,13 @@
 """Providers: the only code that imports openai and sentence_transformers."""
 
 from graphmem.adapters.cross_encoder import CrossEncoderReranker
+from graphmem.adapters.openai_embedder import OpenAIEmbedder
 from graphmem.adapters.openai_llm import OpenAIChatLLM
 from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
 
-__all__ = ["CrossEncoderReranker", "OpenAIChatLLM", "SentenceTransformerEmbedder"]
+__all__ = [
+    "CrossEncoderReranker",
+    "OpenAIChatLLM",
+    "OpenAIEmbedder",
+    "SentenceTransformerEmbedder",
+]
