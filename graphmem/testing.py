@@ -336,6 +336,7 @@ class OpenAICompatibleServer:
         routes = {"/v1/chat/completions": self._answer, "/v1/embeddings": self._embed}
 
         class _Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # else Nagle + delayed ACK stall each reply
             def do_POST(self) -> None:
                 route = routes.get(self.path.rstrip("/"))
                 if route is None:
