@@ -49,18 +49,18 @@ class RetrievalConfig(_Frozen):
     depth: int = Field(default=2, ge=1, le=2)
     # Cosine similarity a query must reach to link to an entity.
     entity_link_threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
-    max_linked_entities: int = Field(default=5, ge=1, le=100)
+    max_linked_entities: int = Field(default=3, ge=1, le=100)
     # Candidates each channel contributes before fusion: max(limit * 2, this).
     candidates: int = Field(default=20, ge=1, le=1000)
-    # Neo4j 5.26 has no filtered vector search and the indexes are shared by every scope. A scope
-    # with at most `exact_scan_max` facts (or entities) is scanned exactly (~13 us per node);
-    # a larger one asks the index for candidates x oversample x (database / scope) neighbours,
-    # at most `max_k`.
+    # Neo4j 5.26 has no filtered vector search and the indexes are shared by every scope. The
+    # index is asked for k = candidates x oversample x (database / scope) neighbours, at most
+    # `max_k`; a scope of at most `exact_scan_max` facts (or entities) that k would not beat
+    # (scope <= k: a small scope in a large database) is scanned exactly (~13 us per node).
     exact_scan_max: int = Field(default=2000, ge=0)
     oversample: float = Field(default=2.0, ge=1.0, le=100.0)
     max_k: int = Field(default=10_000, ge=10, le=100_000)
     # Relationships expanded per linked entity (hubs are covered by the other channels).
-    max_expand: int = Field(default=500, ge=1, le=100_000)
+    max_expand: int = Field(default=100, ge=1, le=100_000)
     # Depth 2 follows only this many first hops, the most similar to the query.
     beam: int = Field(default=4, ge=1, le=100)
     # Relationships read per followed first hop: a hub (a city) reached on the first hop would

@@ -29,9 +29,14 @@ CALL () {
 }
 WITH coalesce(s.fact_count, 0) AS scope_facts, coalesce(s.entity_count, 0) AS scope_entities,
      total_facts, total_entities
-WITH scope_facts <= $exact_max AS exact, scope_entities <= $exact_max AS exact_entities,
+WITH scope_facts, scope_entities,
      toInteger(ceil($limit * $oversample * total_facts / (scope_facts + 1.0))) AS want_k,
      toInteger(ceil($limit * $oversample * total_entities / (scope_entities + 1.0))) AS want_ek
+// Scan exactly when the scope is small and the index would have to be asked for at least as
+// many neighbours as the scope holds (a small scope in a large database); else use the index.
+WITH scope_facts <= $exact_max AND scope_facts <= want_k AS exact,
+     scope_entities <= $exact_max AND scope_entities <= want_ek AS exact_entities,
+     want_k, want_ek
 WITH exact, exact_entities,
      CASE WHEN want_k > $max_k THEN $max_k WHEN want_k < $limit THEN $limit ELSE want_k END AS k,
      CASE WHEN want_ek > $max_k THEN $max_k WHEN want_ek < $limit THEN $limit ELSE want_ek END
