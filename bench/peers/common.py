@@ -196,6 +196,10 @@ def ingest_phase(
             )
         },
         "search": _search_summary(searches),
+        # per add, in order: how engine time and round trips move as memory grows
+        "engine_ms_series": [round(v, 1) for v in adds.column("engine_ms")],
+        "round_trips_series": [int(v) for v in adds.column("neo4j_round_trips")],
+        "llm_calls_series": [int(v) for v in adds.column("llm_calls")],
         "recall@10": round(statistics.mean(all_recalls), 4),
         "recall@10_by_kind": {k: round(statistics.mean(v), 4) for k, v in sorted(recalls.items())},
     }

@@ -20,6 +20,9 @@
 // returns: semantic, keyword, entity LIST<MAP {id, score[, hops]}>,
 //          linked LIST<MAP {id, name, type, score}>, facts LIST<MAP> (details of every id),
 //          exact BOOLEAN (whether the semantic channel scanned the scope exactly)
+// Index-driven whatever the statistics say: keep the plan rather than replan this large
+// statement (hundreds of ms) each time a growing graph's statistics shift.
+CYPHER replan=skip
 OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
 CALL () {
   MATCH (f:Fact) RETURN count(f) AS total_facts
