@@ -337,6 +337,7 @@ class OpenAICompatibleServer:
 
         class _Handler(BaseHTTPRequestHandler):
             disable_nagle_algorithm = True  # else Nagle + delayed ACK stall each reply
+
             def do_POST(self) -> None:
                 route = routes.get(self.path.rstrip("/"))
                 if route is None:

@@ -124,6 +124,14 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rolling_median(values: list[float], window: int = 25) -> list[float]:
+    out = []
+    for i in range(len(values)):
+        chunk = sorted(values[max(0, i - window + 1) : i + 1])
+        out.append(chunk[len(chunk) // 2])
+    return out
+
+
 def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -131,7 +139,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     systems = report["systems"]
-    fig, (lat, cost, tok) = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, ((lat, series), (cost, tok)) = plt.subplots(2, 2, figsize=(13, 9))
     for name, data in systems.items():
         sizes = [int(n) for n in data["scale"]]
         lat.plot(
@@ -147,12 +155,25 @@ def plot(report: dict[str, Any], path: Path) -> None:
             linestyle="--",
             label=f"{name} p95",
         )
+        engine = data["ingest"].get("engine_ms_series")
+        if engine:
+            series.plot(_rolling_median(engine), label=f"{name} engine ms (rolling median of 25)")
+            trips = data["ingest"]["round_trips_series"]
+            series.plot(
+                _rolling_median([float(t) for t in trips]),
+                linestyle=":",
+                label=f"{name} Neo4j round trips",
+            )
     lat.set_xscale("log")
     lat.set_yscale("log")
     lat.set_xlabel("facts in the scope")
-    lat.set_ylabel("search latency (ms)")
+    lat.set_ylabel("search latency (ms; oracle LLM answers in ~2 ms)")
     lat.set_title("Search latency as memory grows")
     lat.legend()
+    series.set_yscale("log")
+    series.set_xlabel("add number (conversations one after the other)")
+    series.set_title("Per add, as memory grows (LLM waits excluded)")
+    series.legend(fontsize=8)
     names = list(systems)
     metrics = [
         ("LLM calls", "llm_calls"),
@@ -175,4 +196,4 @@ def plot(report: dict[str, Any], path: Path) -> None:
     tok.bar(names, [systems[n]["ingest"]["per_add"]["prompt_tokens"]["mean"] for n in names])
     tok.set_title("Prompt tokens per add (mean)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)

@@ -67,7 +67,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds of each phase")
     parser.add_argument("--systems", default="graphmem,mem0")
     parser.add_argument("--out", default="bench/results")
+    parser.add_argument(
+        "--render", metavar="JSON", help="only redraw the table and plot of a results file"
+    )
     args = parser.parse_args()
+    if args.render:
+        source = Path(args.render)
+        report = json.loads(source.read_text())
+        source.with_suffix(".md").write_text(markdown(report))
+        plot(report, source.with_suffix(".png"))
+        return
     if os.environ.get("NEO4J_URI"):
         sys.exit(
             "bench/peers starts a fresh local Neo4j for each system so that each starts on an "
