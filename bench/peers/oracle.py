@@ -100,7 +100,7 @@ class GroundTruth:
         raise LookupError(f"graphmem: unknown role {role!r}")
 
     def _graphmem_decisions(self, prompt: str) -> list[dict[str, Any]]:
-        new_part = prompt.partition("NEW FACTS")[2]
+        new_part = prompt.rpartition("NEW FACTS")[2]
         texts = [t.strip().casefold() for _, t in _FACT_LINE.findall(new_part)]
         candidates = [
             t
@@ -130,7 +130,8 @@ class GroundTruth:
             ]
             return None, [(role, {"entities": items})]
         if role == "delete_graph_memory":
-            listed = prompt.split("New Information:", maxsplit=1)[0]
+            # The system prompt's own example says "New Information:" too: cut at the last one.
+            listed = prompt.rpartition("New Information:")[0]
             calls = [
                 (
                     role,
@@ -158,7 +159,7 @@ def _json(payload: dict[str, Any]) -> Reply:
 
 
 def _graphmem_decisions(turn: Turn, prompt: str) -> list[dict[str, Any]]:
-    existing_part, _, new_part = prompt.partition("NEW FACTS")
+    existing_part, _, new_part = prompt.rpartition("NEW FACTS")
     existing = {t.strip().casefold(): i for i, t in _FACT_LINE.findall(existing_part)}
     new = {t.strip().casefold(): i for i, t in _FACT_LINE.findall(new_part)}
     decisions: list[dict[str, Any]] = []

@@ -85,8 +85,10 @@ def test_both_systems_get_the_same_knowledge_in_their_own_shapes() -> None:
         ("UPDATE", "N1", "E1")
     ]
     # mem0: the same move is one delete_graph_memory call, in mem0's naming, only when listed
+    # mem0's system prompt carries an example with its own "New Information:" line
+    system = "Existing Memory: alice -- loves_to_eat -- pizza\nNew Information: Alice also..."
     listed = (
-        "Here are the existing memories: ada_abe -- lives_in -- lisbon \n\n "
+        f"{system}\nHere are the existing memories: ada_abe -- lives_in -- lisbon \n\n "
         f"New Information: {later.text}"
     )
     _, calls = truth.mem0("delete_graph_memory", listed)
@@ -96,7 +98,7 @@ def test_both_systems_get_the_same_knowledge_in_their_own_shapes() -> None:
             {"source": "ada_abe", "relationship": "lives_in", "destination": "lisbon"},
         )
     ]
-    _, calls = truth.mem0("delete_graph_memory", f"New Information: {later.text}")
+    _, calls = truth.mem0("delete_graph_memory", f"{system}\nNew Information: {later.text}")
     assert calls == []
     _, calls = truth.mem0("establish_relationships", f"Text: {later.text}")
     assert calls[0][1]["entities"] == [
