@@ -49,6 +49,11 @@ class Turn:
         return list(seen.items())
 
 
+def mem0_name(name: str) -> str:
+    """How mem0 stores a name: lower case, spaces as underscores."""
+    return name.lower().replace(" ", "_")
+
+
 def target_type(fact: Fact) -> str:
     return "Person" if fact.relation in PERSON_TARGETS else fact.target_type
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.peers.conversation import Turn, query_people
+from bench.peers.conversation import Turn, mem0_name, query_people
 from graphmem.ports import Embedder
 from graphmem.resolution.planner import fact_text
 from graphmem.retrieval.context import count_tokens
@@ -26,11 +26,6 @@ from graphmem.retrieval.context import count_tokens
 Reply = tuple[str | None, list[tuple[str, dict[str, Any]]]]  # (content, [(tool, arguments)])
 
 _FACT_LINE = re.compile(r"^([EN]\d+): (.+)$", re.MULTILINE)
-
-
-def mem0_name(name: str) -> str:
-    """How mem0 stores a name: lower case, spaces as underscores."""
-    return name.lower().replace(" ", "_")
 
 
 class Counter:

@@ -24,12 +24,17 @@ from mem0.configs.base import MemoryConfig
 from mem0.memory.graph_memory import MemoryGraph
 
 from bench.peers.common import Key, RoundTrips, Stopwatch, run
-from bench.peers.conversation import Turn, current_only, target_type
+from bench.peers.conversation import Turn, current_only, mem0_name, target_type
 from bench.retrieval.corpus import Fact, Query
 
 
-def mem0_name(name: str) -> str:
-    return name.lower().replace(" ", "_")
+def _key(row: dict[str, str]) -> Key:
+    """A mem0 result as the corpus keys facts: its names with spaces again."""
+    return (
+        row["source"].replace("_", " "),
+        row["relationship"],
+        row["destination"].replace("_", " "),
+    )
 
 
 class Mem0System:
@@ -74,14 +79,7 @@ class Mem0System:
 
         def keep_candidates(*args: Any, **kwargs: Any) -> Any:
             found = search_graph_db(*args, **kwargs)
-            self.last_candidates = [
-                (
-                    r["source"].replace("_", " "),
-                    r["relationship"],
-                    r["destination"].replace("_", " "),
-                )
-                for r in found
-            ]
+            self.last_candidates = [_key(r) for r in found]
             return found
 
         self.graph._search_graph_db = keep_candidates
@@ -92,10 +90,7 @@ class Mem0System:
     def search(self, query: Query, user: str) -> list[Key]:
         self.last_candidates = []
         found = self.graph.search(query.text, {"user_id": user}, limit=100)
-        return [
-            (r["source"].replace("_", " "), r["relationship"], r["destination"].replace("_", " "))
-            for r in found
-        ]
+        return [_key(r) for r in found]
 
     def bulk_load(self, facts: Sequence[Fact], user: str) -> None:
         """What mem0's add writes for these facts, written in bulk: ``__Entity__`` nodes with a
