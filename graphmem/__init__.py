@@ -28,6 +28,7 @@ from graphmem.models import (
     Scope,
     ScoredRelation,
     SearchResult,
+    Skipped,
     Triplet,
     Usage,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "ScopeError",
     "ScoredRelation",
     "SearchResult",
+    "Skipped",
     "StoreError",
     "Triplet",
     "Usage",

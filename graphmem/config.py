@@ -90,9 +90,14 @@ class GraphMemConfig(_Frozen):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_dimensions: int = Field(default=384, ge=1, le=4096)
     embedding_base_url: str | None = None
-    # Cosine similarity above which an extracted entity reuses an existing node.
+    # Entity resolution (graphmem/resolution/names.py): names with equal keys are one entity;
+    # a stored name at least this similar (cosine) to a new one, and not kept apart by the
+    # rules (a number, qualifier or given name differs), is asked about in the resolver call.
+    # Similarity alone never merges.
     entity_match_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
     entity_candidates: int = Field(default=50, ge=1, le=1000)
+    entity_questions_per_name: int = Field(default=3, ge=0, le=20)
+    max_entity_questions: int = Field(default=20, ge=0, le=200)  # per resolver call
     # Context for extraction: the last M messages and a rolling summary refreshed
     # every N messages (the paper's M = 10).
     context_messages: int = Field(default=10, ge=0, le=100)

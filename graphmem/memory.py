@@ -24,15 +24,15 @@ from graphmem.models import (
     Relation,
     Scope,
     SearchResult,
+    Skipped,
     Triplet,
     Usage,
     metadata_properties,
     normalize_name,
-    normalize_relation,
 )
 from graphmem.ports import LLM, Embedder, Reranker
 from graphmem.prompts import resolution as resolution_prompt
-from graphmem.prompts.resolution import Decision, UpdateResolution
+from graphmem.prompts.resolution import UpdateResolution
 from graphmem.resolution import (
     Draft,
     EntityMatch,
@@ -43,14 +43,18 @@ from graphmem.resolution import (
 )
 from graphmem.resolution.planner import (
     Candidate,
+    EntityQuestion,
     PlannedFact,
     PlannedOperation,
     Resolver,
+    entity_questions,
+    fact_key,
     rule_resolver,
 )
 from graphmem.retrieval.retriever import Retriever, SearchOptions
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
+from graphmem.text import normalize_relation, relationship_type
 
 __all__ = ["GraphMemory"]
 
@@ -177,13 +181,14 @@ class GraphMemory:
             text = extractor.summarize(ctx["summary"], since, meter)
             episode.summary = {"text": text, "summarized_count": total}
 
+        # Unusable items (a blank name, a relation of punctuation only) are reported on the
+        # result as skipped, with the reason; nothing is dropped silently.
         draft = draft_from_triplets(
             (
                 Triplet(source=r.source, relation=r.relation, target=r.target)
                 for r in extraction.relations
-                if r.source.strip() and r.target.strip() and r.relation.strip()
             ),
-            ((e.name, e.type) for e in extraction.entities if e.name.strip()),
+            ((e.name, e.type) for e in extraction.entities),
         )
         result = self._write(
             scope,
@@ -197,6 +202,7 @@ class GraphMemory:
             update={
                 "usage": meter.usage(),
                 "neo4j_queries": self._store.queries_run - queries_before,
+                "skipped": tuple(Skipped(item=i, reason=r) for i, r in draft.skipped),
             }
         )
 
@@ -352,6 +358,9 @@ class GraphMemory:
             }
         )
         created = {e["key"]: bool(e["created"]) for e in written["entities"]}
+        # A fact that a concurrent add stored first (same key, see fact_key) was confirmed
+        # instead of created: report it as the restatement it turned out to be.
+        restated = {f["id"]: f["stored_id"] for f in written["facts"] if not f["created"]}
         return AddResult(
             episode_id=episode.id,
             episode_ids=(episode.id,),
@@ -360,7 +369,7 @@ class GraphMemory:
                 for e in written["entities"]
             ),
             operations=tuple(
-                _operation(op, entities, episode.id, now, episode.observed_at)
+                _operation(op, entities, episode.id, now, episode.observed_at, restated)
                 for op in plan.operations
             ),
             usage=Usage(),
@@ -383,12 +392,15 @@ class GraphMemory:
         entity_vectors = {e.key: vectors[i] for i, e in enumerate(draft.entities)}
         fact_vectors = vectors[n:]
         cfg = self.config
+        # Similar names are questions for the LLM resolver; without one, only equal keys merge,
+        # so there is nothing to look up by vector.
+        ask_similar = match_similar and llm_context
         # Similar facts only inform the LLM resolver, and only small batches are worth it;
         # rules need only the facts sharing a new fact's source and relation.
         similar = llm_context and len(draft.facts) <= 50
         rel_types: dict[str, set[str]] = {}
         for f in draft.facts:
-            rel_types.setdefault(f.source_key, set()).add(f.relation.upper())
+            rel_types.setdefault(f.source_key, set()).add(relationship_type(f.relation))
         found = self._store.resolve_entities(
             {
                 "scope_key": scope.key,
@@ -396,24 +408,28 @@ class GraphMemory:
                     {
                         "key": e.key,
                         # Vectors cost serialization time: send only those the query uses.
-                        "embedding": entity_vectors[e.key] if match_similar else None,
+                        "embedding": entity_vectors[e.key] if ask_similar else None,
                         "rel_types": sorted(rel_types.get(e.key, ())),
                     }
                     for e in draft.entities
                 ],
                 "fact_embeddings": fact_vectors if similar else [],
-                "use_vectors": match_similar,
+                "use_vectors": ask_similar,
                 "similar_candidates": similar,
                 "k": cfg.entity_candidates,
                 "max_k": cfg.retrieval.max_k,
                 "exact_max": cfg.retrieval.exact_scan_max,
                 "min_score": (1.0 + cfg.entity_match_threshold) / 2.0,
+                "max_similar": cfg.entity_questions_per_name,
                 "max_candidates": 40,
                 "max_expand": cfg.retrieval.max_expand,
             }
         )
-        matches = {m["key"]: EntityMatch(**m) for m in found["matches"]}
-        planned, canonical = resolve_entities(draft, matches, entity_vectors, _new_id)
+        exact, similar_names = _entity_matches(found["matches"])
+        questions = entity_questions(draft, similar_names, cfg.max_entity_questions)
+        canonical = {
+            e.key: exact[e.key].normalized_name if e.key in exact else e.key for e in draft.entities
+        }
         new_facts = []
         for i, f in enumerate(draft.facts):
             valid_at, meta = per_fact.get((f.source_key, f.relation, f.target_key), (None, {}))
@@ -429,13 +445,25 @@ class GraphMemory:
                     meta={**fact_meta, **meta},
                 )
             )
-        rows = {c["id"]: c for c in [*found["candidates"], *found["same_relation"]]}
+        # Facts of look-alike entities that were kept apart are not this add's business.
+        relevant = {m.normalized_name for m in exact.values()} | {
+            q.candidate.normalized_name for q in questions
+        }
+        rows = {
+            c["id"]: c
+            for c in [*found["candidates"], *found["same_relation"]]
+            if c["source_key"] in relevant or c["target_key"] in relevant
+        }
         candidates = [
             Candidate(c["source_key"], c["target_key"], Relation.from_record(c))
             for c in rows.values()
         ]
-        plan = plan_updates(new_facts, candidates, resolver)
+        plan = plan_updates(new_facts, candidates, resolver, questions)
+        planned, _ = resolve_entities(draft, {**exact, **plan.merges}, entity_vectors, _new_id)
         entities = {e.key: {"name": e.name, "type": e.type} for e in planned}
+        # Writers take locks in key order, so concurrent adds wait instead of deadlocking.
+        planned.sort(key=lambda e: e.key)
+        additions = sorted(plan.add, key=lambda f: fact_key(f.source_key, f.relation, f.target_key))
         return (
             plan,
             entities,
@@ -453,23 +481,24 @@ class GraphMemory:
                 "facts": [
                     {
                         "id": f.id,
+                        "key": fact_key(f.source_key, f.relation, f.target_key),
                         "source_key": f.source_key,
                         "target_key": f.target_key,
                         "relation": f.relation,
-                        "rel_type": f.relation.upper(),
+                        "rel_type": relationship_type(f.relation),
                         "fact": f.fact,
                         "embedding": f.embedding,
                         "supersedes": f.supersedes,
                         "valid_at": f.valid_at,
                         "meta": dict(f.meta),
                     }
-                    for f in plan.add
+                    for f in additions
                 ],
                 "invalidations": [
                     {"fact_id": fid, "reason": why, "kind": kind.value, "at": at}
-                    for fid, why, kind, at in plan.invalidate
+                    for fid, why, kind, at in sorted(plan.invalidate, key=lambda i: i[0])
                 ],
-                "confirmations": list(plan.confirm),
+                "confirmations": sorted(plan.confirm),
             },
         )
 
@@ -480,11 +509,21 @@ class GraphMemory:
         retries = self.config.llm.max_output_retries
 
         def decide(
-            existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]
-        ) -> list[Decision]:
+            existing: Mapping[str, Candidate],
+            new: Mapping[str, PlannedFact],
+            questions: Mapping[str, EntityQuestion],
+        ) -> UpdateResolution:
             system, user = resolution_prompt.build(
                 [(i, c.relation.fact) for i, c in existing.items()],
                 [(i, f.fact) for i, f in new.items()],
+                [
+                    (
+                        i,
+                        f"{q.draft.name} ({q.draft.type})",
+                        f"{q.candidate.name} ({q.candidate.type})",
+                    )
+                    for i, q in questions.items()
+                ],
             )
             return call_structured(
                 llm,
@@ -494,7 +533,7 @@ class GraphMemory:
                 response_model=UpdateResolution,
                 meter=meter,
                 output_retries=retries,
-            ).decisions
+            )
 
         return decide
 
@@ -684,6 +723,20 @@ class GraphMemory:
             )
 
 
+def _entity_matches(
+    rows: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, EntityMatch], dict[str, list[EntityMatch]]]:
+    """The store's answer, per draft key: the entity with the same key, and look-alikes."""
+    exact: dict[str, EntityMatch] = {}
+    similar: dict[str, list[EntityMatch]] = {}
+    for row in rows:
+        key = row["key"]
+        if row["exact"] is not None:
+            exact[key] = EntityMatch(key=key, score=1.0, exact=True, **row["exact"])
+        similar[key] = [EntityMatch(key=key, exact=False, **m) for m in row["similar"]]
+    return exact, similar
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -750,12 +803,13 @@ def _batches(
     return batches
 
 
-def _operation(
+def _operation(  # noqa: PLR0917 (a private helper with one caller)
     op: PlannedOperation,
     entities: Mapping[str, Mapping[str, str]],
     episode_id: str,
     now: datetime,
     observed_at: datetime,
+    restated: Mapping[str, str],  # planned fact id -> the id of the fact stored before it
 ) -> Operation:
     retired = None
     if op.existing is not None and op.kind in (OperationKind.UPDATE, OperationKind.DELETE):
@@ -783,6 +837,12 @@ def _operation(
         valid_at=op.new.valid_at or observed_at,
         episode_ids=(episode_id,),
     )
+    if op.new.id in restated:
+        relation = relation.model_copy(update={"id": restated[op.new.id]})
+        if op.kind is OperationKind.ADD:
+            return Operation(
+                kind=OperationKind.NOOP, relation=relation, reason="stored by a concurrent add"
+            )
     return Operation(kind=op.kind, relation=relation, previous=retired, reason=op.reason)
 
 

@@ -13,6 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from graphmem.errors import InvalidInputError, ScopeError
+from graphmem.text import (
+    name_key,
+)
 
 __all__ = [
     "AddResult",
@@ -24,6 +27,7 @@ __all__ = [
     "Scope",
     "ScoredRelation",
     "SearchResult",
+    "Skipped",
     "Triplet",
     "Usage",
 ]
@@ -82,41 +86,11 @@ class Scope(_Model):
         }
 
 
-_SPACE = re.compile(r"\s+")
-_META_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_REL_JUNK = re.compile(r"[^a-z0-9]+")
-_TYPE_JUNK = re.compile(r"[^A-Za-z0-9]+")
+# Metadata keys become property names "meta_<key>": identifiers, in any script.
+_META_KEY = re.compile(r"^[^\W\d]\w{0,63}$")
 MAX_NAME_CHARS = 200
-
-
-def normalize_name(name: str) -> str:
-    """The key that makes "Alice", "alice" and " ALICE " one entity."""
-    return _SPACE.sub(" ", name).strip().casefold()
-
-
-def normalize_relation(relation: str) -> str:
-    """lower_snake_case relation name, safe as a Neo4j relationship type."""
-    out = _REL_JUNK.sub("_", relation.strip().lower()).strip("_")
-    if not out:
-        raise InvalidInputError(f"relation {relation!r} has no letters or digits")
-    if out[0].isdigit():
-        out = "r_" + out
-    return out[:64]
-
-
-# Labels graphmem's own nodes carry; an entity typed like one would join its indexes.
-RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Scope", "GraphMemSchema"})
-
-
-def normalize_entity_type(entity_type: str | None) -> str:
-    """PascalCase type label; "" or junk becomes "Thing"; graphmem's own labels get "Type"."""
-    words = [w for w in _TYPE_JUNK.split(entity_type or "") if w]
-    label = "".join(w[:1].upper() + w[1:] for w in words)[:40]
-    if not label or not label[0].isalpha():
-        return "Thing"
-    if label in RESERVED_LABELS:
-        return f"{label}Type"
-    return label
+# The identity key of an entity name (see graphmem.text.name_key).
+normalize_name = name_key
 
 
 def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -245,6 +219,13 @@ class Usage(_Model):
         )
 
 
+class Skipped(_Model):
+    """Something the LLM extracted that could not be stored, and why."""
+
+    item: str
+    reason: str
+
+
 class AddResult(_Model):
     episode_id: str  # the (last) episode written; add_triplets may write several
     episode_ids: tuple[str, ...] = ()
@@ -252,6 +233,7 @@ class AddResult(_Model):
     operations: tuple[Operation, ...]
     usage: Usage
     neo4j_queries: int = 0  # round trips to Neo4j this add made
+    skipped: tuple[Skipped, ...] = ()  # extracted items not stored, with the reason
 
     def of_kind(self, kind: OperationKind) -> list[Operation]:
         return [op for op in self.operations if op.kind is kind]

@@ -8,12 +8,16 @@
 //         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
 //         $invalidations LIST<MAP> [{fact_id, reason, kind, at: DATETIME|null (default: the
 //              episode's time)}],
-//         $facts LIST<MAP> [{id, source_key, target_key, relation, rel_type, fact, embedding,
+//         $facts LIST<MAP> [{id, key (graphmem's fact_key: source key, relation and target
+//              key joined by tabs), source_key, target_key, relation, rel_type, fact, embedding,
 //              valid_at: DATETIME|null (default: the episode's time), supersedes: STRING|null,
 //              meta: MAP (metadata, keys already prefixed "meta_")}],
 //         $confirmations LIST<STRING> (fact ids the episode restated)
 // returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
+//          facts LIST<MAP {id, stored_id, created}> (created false: a valid fact with the same
+//          key was already stored, and this episode confirmed it),
 //          invalidated INTEGER, added INTEGER, confirmed INTEGER
+// Callers pass entities and facts sorted by key, so concurrent writers lock in one order.
 // Plans are index-driven whatever the statistics say; replanning this large statement each
 // time a growing graph's statistics shift cost 230-400 ms per add (measured), so keep the plan.
 CYPHER replan=skip
@@ -48,9 +52,10 @@ CALL (ep) {
   UNWIND $invalidations AS inv
   MATCH (f:Fact {id: inv.fact_id})
   WHERE f.scope_key = $scope.scope_key AND f.invalid_at IS NULL
+  // A retired fact gives up its key: the same fact may become valid again later.
   SET f.invalid_at = coalesce(inv.at, ep.observed_at), f.expired_at = $now,
       f.invalid_reason = inv.reason,
-      f.invalidated_by = ep.id
+      f.invalidated_by = ep.id, f.fact_key = null
   CREATE (ep)-[:INVALIDATED {kind: inv.kind, reason: inv.reason}]->(f)
   WITH f
   MATCH (:Entity {scope_key: $scope.scope_key, normalized_name: f.source_key})-[r {fact_id: f.id}]->()
@@ -62,25 +67,40 @@ CALL (ep) {
   UNWIND $facts AS item
   MATCH (src:Entity {scope_key: $scope.scope_key, normalized_name: item.source_key})
   MATCH (tgt:Entity {scope_key: $scope.scope_key, normalized_name: item.target_key})
-  CREATE (f:Fact {id: item.id, scope_key: $scope.scope_key, scope_token: $scope.scope_token,
-                  user_id: $scope.user_id,
-                  agent_id: $scope.agent_id, run_id: $scope.run_id,
-                  source: src.name, source_key: src.normalized_name, source_type: src.type,
-                  target: tgt.name, target_key: tgt.normalized_name, target_type: tgt.type,
-                  relation: item.relation, fact: item.fact, embedding: item.embedding,
-                  created_at: $now, valid_at: coalesce(item.valid_at, ep.observed_at),
-                  episode_ids: [ep.id]})
-  SET f += item.meta
-  CREATE (src)-[r:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
-                                     name: item.relation, display: item.relation,
-                                     fact: item.fact,
-                                     created_at: $now, valid_at: f.valid_at}]->(tgt)
-  CREATE (ep)-[:ADDED]->(f)
-  WITH f, item
-  OPTIONAL MATCH (old:Fact {id: item.supersedes})
-  WHERE old.scope_key = $scope.scope_key
-  FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | CREATE (f)-[:SUPERSEDES]->(o))
-  RETURN count(f) AS added
+  // One valid fact per key and scope (constraint fact_scope_key): a fact that a concurrent
+  // add stored first is found here (MERGE waits for its lock) and confirmed, not duplicated.
+  MERGE (f:Fact {scope_key: $scope.scope_key, fact_key: item.key})
+    ON CREATE SET f.id = item.id, f.scope_token = $scope.scope_token,
+                  f.user_id = $scope.user_id, f.agent_id = $scope.agent_id,
+                  f.run_id = $scope.run_id,
+                  f.source = src.name, f.source_key = src.normalized_name,
+                  f.source_type = src.type,
+                  f.target = tgt.name, f.target_key = tgt.normalized_name,
+                  f.target_type = tgt.type,
+                  f.relation = item.relation, f.fact = item.fact, f.embedding = item.embedding,
+                  f.created_at = $now, f.valid_at = coalesce(item.valid_at, ep.observed_at),
+                  f.episode_ids = [ep.id], f += item.meta
+  WITH ep, f, item, src, tgt, f.id = item.id AS created
+  CALL (ep, f, item, src, tgt, created) {
+    WITH * WHERE created
+    CREATE (src)-[r:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
+                                       name: item.relation, display: item.relation,
+                                       fact: item.fact,
+                                       created_at: $now, valid_at: f.valid_at}]->(tgt)
+    CREATE (ep)-[:ADDED]->(f)
+    WITH f, item
+    OPTIONAL MATCH (old:Fact {id: item.supersedes})
+    WHERE old.scope_key = $scope.scope_key
+    FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | CREATE (f)-[:SUPERSEDES]->(o))
+    RETURN 1 AS written
+    UNION
+    WITH * WHERE NOT created
+    SET f.episode_ids = f.episode_ids + ep.id
+    CREATE (ep)-[:CONFIRMED]->(f)
+    RETURN 0 AS written
+  }
+  RETURN collect({id: item.id, stored_id: f.id, created: created}) AS facts,
+         sum(written) AS added
 }
 CALL (ep) {
   UNWIND $confirmations AS fact_id
@@ -92,4 +112,4 @@ CALL (ep) {
 }
 SET s.fact_count = s.fact_count + added,
     s.entity_count = s.entity_count + size([e IN entities WHERE e.created])
-RETURN ep.id AS episode_id, entities, invalidated, added, confirmed
+RETURN ep.id AS episode_id, entities, facts, invalidated, added, confirmed

@@ -1,9 +1,11 @@
-// Update phase, step 1, in one round trip: match each extracted entity to an existing entity of
-// the scope (exact normalized name first, else the most similar above $min_score: an exact
-// cosine scan while the scope has at most $exact_max entities, else the shared vector index asked
-// for k neighbours, k growing with (entities in the database / entities in the scope)), then
-// fetch the conflict candidates: the valid facts touching the matched entities, ranked by
-// similarity to the new facts, plus every valid fact sharing a new fact's source and type.
+// Update phase, step 1, in one round trip: match each extracted entity to the scope's entity with
+// the same key (graphmem.text.name_key), and when there is none, list up to $max_similar
+// entities whose names are similar (above $min_score: an exact cosine scan while the scope has
+// at most $exact_max entities, else the shared vector index asked for k neighbours, k growing
+// with (entities in the database / entities in the scope)). Similar names are never merged
+// here: they become questions for the update resolver. Then fetch the conflict candidates: the
+// valid facts touching any of these entities, ranked by similarity to the new facts, plus every
+// valid fact sharing a new fact's source and type.
 // params: $scope_key STRING,
 //         $entities LIST<MAP> [{key: STRING (normalized name), embedding: LIST<FLOAT>,
 //              rel_types: LIST<STRING> (types of the new facts it is the source of: every valid
@@ -14,8 +16,10 @@
 //         $min_score FLOAT (similarity score, (1 + cosine) / 2),
 //         $similar_candidates BOOLEAN (rank the touched facts by similarity: the LLM resolver's
 //              context; costs one cosine per touched fact and new fact, so off for bulk loads),
-//         $max_candidates INTEGER, $max_expand INTEGER (relationships read per matched entity)
-// returns: matches LIST<MAP {key, id, name, normalized_name, type, score, exact}>,
+//         $max_candidates INTEGER, $max_expand INTEGER (relationships read per matched entity),
+//         $max_similar INTEGER (similar entities listed per extracted entity)
+// returns: matches LIST<MAP {key, exact: MAP|null {id, name, normalized_name, type},
+//                            similar: LIST<MAP {id, name, normalized_name, type, score}>}>,
 //          candidates, same_relation LIST<MAP {id, source, source_key, relation, target, ...}>
 // Plans are index-driven whatever the statistics say; replanning this large statement each
 // time a growing graph's statistics shift cost 230-400 ms per add (measured), so keep the plan.
@@ -28,34 +32,36 @@ WITH coalesce(s.entity_count, 0) <= $exact_max AS scan,
      toInteger(ceil($k * total / (coalesce(s.entity_count, 0) + 1.0))) AS want
 WITH scan, CASE WHEN want > $max_k THEN $max_k WHEN want < $k THEN $k ELSE want END AS k
 UNWIND $entities AS item
-OPTIONAL CALL (item, scan, k) {
-  CALL (item, scan, k) {
-    MATCH (e:Entity {scope_key: $scope_key, normalized_name: item.key})
-    RETURN e AS found, 1.0 AS score, true AS exact
-    UNION
+OPTIONAL MATCH (x:Entity {scope_key: $scope_key, normalized_name: item.key})
+// Similar names are only candidates (questions for the resolver), and only asked for when
+// no entity has the exact key.
+CALL (item, x, scan, k) {
+  CALL (item, x, scan, k) {
     // The seek value depends on the gate: a disabled branch seeks null and reads nothing
     // (a WHERE before the MATCH does not stop the planner from running the seek).
-    WITH item, scan
+    WITH item, x, scan
     MATCH (e:Entity)
-    WHERE e.scope_key = CASE WHEN $use_vectors AND scan THEN $scope_key END
+    WHERE e.scope_key = CASE WHEN $use_vectors AND scan AND x IS NULL THEN $scope_key END
     WITH e, vector.similarity.cosine(e.embedding, item.embedding) AS score
     WHERE score >= $min_score
-    RETURN e AS found, score, false AS exact
+    RETURN e, score
     UNION
-    WITH item, scan, k WHERE $use_vectors AND NOT scan
+    WITH item, x, scan, k WHERE $use_vectors AND NOT scan AND x IS NULL
     CALL db.index.vector.queryNodes('entity_embedding', k, item.embedding) YIELD node, score
     WITH node, score
     WHERE node.scope_key = $scope_key AND score >= $min_score
-    RETURN node AS found, score, false AS exact
+    RETURN node AS e, score
   }
-  WITH found, score, exact
-  ORDER BY exact DESC, score DESC
-  LIMIT 1
-  RETURN found, score, exact
+  WITH e, score
+  ORDER BY score DESC
+  LIMIT $max_similar
+  RETURN collect({node: e, score: score}) AS similar
 }
+WITH item, x, similar, [s IN similar | s.node] + CASE WHEN x IS NULL THEN [] ELSE [x] END AS found
 CALL (found, item) {
-  UNWIND CASE WHEN found IS NULL THEN [] ELSE item.rel_types END AS rel_type
-  MATCH (found)-[r:$(rel_type)]->(:Entity)
+  UNWIND found AS n
+  UNWIND item.rel_types AS rel_type
+  MATCH (n)-[r:$(rel_type)]->(:Entity)
   WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
   MATCH (f:Fact {id: r.fact_id})
   RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
@@ -64,13 +70,18 @@ CALL (found, item) {
                   created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same
 }
-WITH collect(CASE WHEN found IS NULL THEN null ELSE {
-       key: item.key, id: found.id, name: found.name, normalized_name: found.normalized_name,
-       type: found.type, score: score, exact: exact} END) AS matches,
-     collect(DISTINCT found) AS nodes,
+WITH collect({
+       key: item.key,
+       exact: CASE WHEN x IS NULL THEN null ELSE {
+         id: x.id, name: x.name, normalized_name: x.normalized_name, type: x.type} END,
+       similar: [s IN similar | {id: s.node.id, name: s.node.name,
+                                 normalized_name: s.node.normalized_name, type: s.node.type,
+                                 score: s.score}]}) AS matches,
+     reduce(acc = [], f IN collect(found) | acc + f) AS nodes,
      reduce(acc = [], s IN collect(same) | acc + s) AS same_relation
 CALL (nodes) {
   UNWIND CASE WHEN $similar_candidates THEN nodes ELSE [] END AS n
+  WITH DISTINCT n
   CALL (n) {
     MATCH (n)-[r]-(:Entity)
     WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL AND r.invalid_at IS NULL

@@ -1,4 +1,5 @@
-"""Update resolver: one call decides ADD / UPDATE / DELETE / NOOP for all new facts of an add."""
+"""Update resolver: one call decides ADD / UPDATE / DELETE / NOOP for all new facts of an add,
+and whether names that only look alike name the same entity."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ each existing fact that the new facts show to be no longer true:
 Facts that can hold together (likes pizza, likes sushi) are not contradictions.
 Retire only what the new facts contradict. Give a short reason for every decision."""
 
+SAME_ENTITY = """
+SAME ENTITY questions (ids M1, M2, ...) pair a name from the new messages with a stored entity
+whose name looks similar. Answer each: same=true only when both clearly name one real thing
+(another spelling, an abbreviation, a transliteration, a shorter form of the same name);
+same=false when they may be different things, e.g. names that differ in a number, version, year,
+place or a person's given name. The new facts use the new name either way."""
+
 
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -30,13 +38,30 @@ class Decision(BaseModel):
     reason: str
 
 
+class SameEntity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="M<k> of the question")
+    same: bool
+
+
 class UpdateResolution(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decisions: list[Decision]
+    # One answer per SAME ENTITY question; empty when there are none.
+    entities: list[SameEntity] = Field(default_factory=list)
 
 
-def build(existing: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """``existing`` and ``new`` are (short id, fact text) pairs."""
+def build(
+    existing: Sequence[tuple[str, str]],
+    new: Sequence[tuple[str, str]],
+    questions: Sequence[tuple[str, str, str]] = (),
+) -> tuple[str, str]:
+    """``existing`` and ``new`` are (short id, fact text) pairs; ``questions`` are
+    (short id, new name with its type, stored name with its type)."""
     ex = "\n".join(f"{i}: {text}" for i, text in existing) or "(none)"
-    nw = "\n".join(f"{i}: {text}" for i, text in new)
-    return SYSTEM, f"EXISTING FACTS\n{ex}\n\nNEW FACTS\n{nw}"
+    nw = "\n".join(f"{i}: {text}" for i, text in new) or "(none)"
+    user = f"EXISTING FACTS\n{ex}\n\nNEW FACTS\n{nw}"
+    if not questions:
+        return SYSTEM, user
+    asked = "\n".join(f"{i}: {name} ~ {stored}" for i, name, stored in questions)
+    return SYSTEM + SAME_ENTITY, f"{user}\n\nSAME ENTITY\n{asked}"

@@ -16,11 +16,11 @@ from graphmem.models import (
     OperationKind,
     Relation,
     Triplet,
-    normalize_entity_type,
     normalize_name,
-    normalize_relation,
 )
-from graphmem.prompts.resolution import Decision
+from graphmem.prompts.resolution import Decision, UpdateResolution
+from graphmem.resolution.names import keep_apart
+from graphmem.text import normalize_entity_type, normalize_relation
 
 __all__ = [
     "Candidate",
@@ -28,12 +28,15 @@ __all__ = [
     "DraftEntity",
     "DraftFact",
     "EntityMatch",
+    "EntityQuestion",
     "PlannedEntity",
     "PlannedFact",
     "PlannedOperation",
     "ResolutionPlan",
     "Resolver",
     "draft_from_triplets",
+    "entity_questions",
+    "fact_key",
     "fact_text",
     "plan_updates",
     "resolve_entities",
@@ -60,7 +63,15 @@ class DraftFact:
 class Draft:
     entities: tuple[DraftEntity, ...]
     facts: tuple[DraftFact, ...]
-    skipped: tuple[str, ...] = ()  # extracted triplets that could not be used, and why
+    # extracted items that could not be used: (what, why)
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def fact_key(source_key: str, relation: str, target_key: str) -> str:
+    """What makes two valid facts the same: the database holds at most one valid fact per key
+    and scope (a uniqueness constraint), so concurrent restatements cannot duplicate it.
+    Keys hold no tab (white space folds to single spaces), so the tab separates unambiguously."""
+    return f"{source_key}\t{relation}\t{target_key}"
 
 
 def fact_text(source: str, relation: str, target: str) -> str:
@@ -81,7 +92,7 @@ def draft_from_triplets(
     and reported in ``Draft.skipped``."""
     entities: dict[str, DraftEntity] = {}
     facts: dict[tuple[str, str, str], DraftFact] = {}
-    skipped: list[str] = []
+    skipped: list[tuple[str, str]] = []
 
     def entity(name: str, type_: str | None) -> DraftEntity | None:
         key = normalize_name(name)
@@ -94,22 +105,23 @@ def draft_from_triplets(
         return entities[key]
 
     for name, type_ in mentioned:
-        entity(name, type_)
+        if entity(name, type_) is None:
+            skipped.append((repr(name), "the entity name is blank"))
     for t in triplets:
         try:
             relation = normalize_relation(t.relation)
         except InvalidInputError as exc:
             if strict:
                 raise
-            skipped.append(f"{t.source} / {t.relation} / {t.target}: {exc}")
+            skipped.append((f"{t.source} / {t.relation} / {t.target}", str(exc)))
             continue
         source = entity(t.source, t.source_type)
         target = entity(t.target, t.target_type)
         if source is None or target is None:
-            message = f"{t.source!r} -> {t.target!r}: an entity name is blank"
+            message = "an entity name is blank"
             if strict:
-                raise InvalidInputError(message)
-            skipped.append(message)
+                raise InvalidInputError(f"{t.source!r} -> {t.target!r}: {message}")
+            skipped.append((f"{t.source} / {t.relation} / {t.target}", message))
             continue
         key = (source.key, relation, target.key)
         facts.setdefault(
@@ -123,7 +135,7 @@ def draft_from_triplets(
 
 @dataclass(frozen=True, slots=True)
 class EntityMatch:
-    """An existing entity the store matched to a draft entity."""
+    """An existing entity the store found for a draft entity: by its key, or by similarity."""
 
     key: str  # the draft key it matched
     id: str
@@ -132,6 +144,30 @@ class EntityMatch:
     type: str
     score: float
     exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntityQuestion:
+    """A draft entity and a stored one whose name only looks similar: only a judge (the
+    resolver LLM) may merge them."""
+
+    draft: DraftEntity
+    candidate: EntityMatch
+
+
+def entity_questions(
+    draft: Draft, similar: Mapping[str, Sequence[EntityMatch]], limit: int
+) -> list[EntityQuestion]:
+    """The similar pairs worth asking about: at most ``limit``, most similar first, never a
+    pair that ``keep_apart`` separates (a number, a qualifier or a given name differs)."""
+    asked = [
+        EntityQuestion(e, m)
+        for e in draft.entities
+        for m in similar.get(e.key, ())
+        if keep_apart(e.name, m.name, e.type, m.type) is None
+    ]
+    asked.sort(key=lambda q: -q.candidate.score)
+    return asked[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,34 +242,41 @@ class ResolutionPlan:
     invalidate: list[tuple[str, str, OperationKind, datetime | None]] = field(default_factory=list)
     confirm: list[str] = field(default_factory=list)
     operations: list[PlannedOperation] = field(default_factory=list)
+    # draft key -> the stored entity the resolver said it names
+    merges: dict[str, EntityMatch] = field(default_factory=dict)
 
 
-# Given the existing facts (by short id "E1"...) and the new ones ("N1"...), decide.
-Resolver = Callable[[Mapping[str, Candidate], Mapping[str, PlannedFact]], Sequence[Decision]]
+# Given the existing facts (by short id "E1"...), the new ones ("N1"...) and the entity
+# questions ("M1"...), decide.
+Resolver = Callable[
+    [Mapping[str, Candidate], Mapping[str, PlannedFact], Mapping[str, EntityQuestion]],
+    UpdateResolution,
+]
 
 
 def plan_updates(
     new_facts: Sequence[PlannedFact],
     candidates: Sequence[Candidate],
     resolver: Resolver | None,
+    questions: Sequence[EntityQuestion] = (),
 ) -> ResolutionPlan:
     """Exact restatements are NOOPs without asking anyone; the rest go to ``resolver``
-    (one call for all of them) when there is anything they could conflict with."""
+    (one call for all of them, entity questions included) when there is anything they could
+    conflict with or any question to answer. Without a resolver no entity is merged."""
     plan = ResolutionPlan()
     pending = _confirm_restatements(plan, new_facts, candidates)
-    if not pending:
-        return plan
-    if not candidates or resolver is None:
+    if resolver is None or (not questions and (not pending or not candidates)):
         for fact in pending:
             _add(plan, fact, None, None)
         return plan
 
     existing_ids = {f"E{i}": c for i, c in enumerate(candidates, 1)}
     new_ids = {f"N{i}": f for i, f in enumerate(pending, 1)}
-    decisions = resolver(existing_ids, new_ids)
-    decided: set[str] = set()
+    question_ids = {f"M{i}": q for i, q in enumerate(questions, 1)}
+    reply = resolver(existing_ids, new_ids, question_ids)
+    decided = _apply_merges(plan, reply, question_ids, new_ids, candidates)
     retired: set[str] = set()
-    for d in decisions:
+    for d in reply.decisions:
         old = existing_ids.get(d.existing_id or "")
         if old is not None and old.relation.id in retired:
             old = None  # one retirement per fact
@@ -250,6 +293,37 @@ def plan_updates(
         if short_id not in decided:
             _add(plan, fact, None, None)
     return plan
+
+
+def _apply_merges(
+    plan: ResolutionPlan,
+    reply: UpdateResolution,
+    questions: Mapping[str, EntityQuestion],
+    new_ids: dict[str, PlannedFact],
+    candidates: Sequence[Candidate],
+) -> set[str]:
+    """Move the new facts onto the entities the resolver merged; a fact that thereby becomes a
+    restatement of a stored one is confirmed. Returns the short ids so decided."""
+    for answer in reply.entities:
+        question = questions.get(answer.id)
+        if answer.same and question is not None:
+            plan.merges.setdefault(question.draft.key, question.candidate)
+    if not plan.merges:
+        return set()
+    moved = {key: m.normalized_name for key, m in plan.merges.items()}
+    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
+    decided = set()
+    for short_id, fact in list(new_ids.items()):
+        source = moved.get(fact.source_key, fact.source_key)
+        target = moved.get(fact.target_key, fact.target_key)
+        if (source, target) == (fact.source_key, fact.target_key):
+            continue
+        moved_fact = new_ids[short_id] = replace(fact, source_key=source, target_key=target)
+        known = by_triplet.get((source, fact.relation, target))
+        if known is not None:
+            _confirm(plan, moved_fact, known, "already known (same entity)")
+            decided.add(short_id)
+    return decided
 
 
 def _confirm_restatements(
@@ -303,7 +377,12 @@ def rule_resolver(single_valued: frozenset[str]) -> Resolver:
     works_at, ...) replaces the scope's current value(s) for the same source; everything else
     is added alongside what is known."""
 
-    def decide(existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]) -> list[Decision]:
+    def decide(
+        existing: Mapping[str, Candidate],
+        new: Mapping[str, PlannedFact],
+        _questions: Mapping[str, EntityQuestion],
+    ) -> UpdateResolution:
+        # No judge, no merge: similar names stay apart (the caller asks no questions).
         decisions: list[Decision] = []
         retired: set[str] = set()
         for new_id, fact in new.items():
@@ -325,7 +404,7 @@ def rule_resolver(single_valued: frozenset[str]) -> Resolver:
             decisions.append(_decision("UPDATE", new_id, olds[0], why))
             decisions += [_decision("DELETE", None, eid, why) for eid in olds[1:]]
             retired.update(olds)
-        return decisions
+        return UpdateResolution(decisions=decisions)
 
     return decide
 

@@ -16,9 +16,7 @@ from graphmem.models import (
     ScoredRelation,
     SearchResult,
     metadata_properties,
-    normalize_entity_type,
     normalize_name,
-    normalize_relation,
 )
 from graphmem.ports import LLM, Embedder, Reranker
 from graphmem.prompts import query_entities as query_entities_prompt
@@ -28,6 +26,7 @@ from graphmem.retrieval.fusion import reciprocal_rank_fusion
 from graphmem.retrieval.linking import content_words, mentions_self, scoped_fulltext_query
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
+from graphmem.text import normalize_entity_type, normalize_relation
 
 __all__ = ["CHANNELS", "Retriever", "SearchOptions"]
 

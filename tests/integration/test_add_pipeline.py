@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graphmem import GraphMemConfig, GraphMemory, OperationKind
+from graphmem.models import normalize_name
 from graphmem.ports import Embedder
 from graphmem.testing import Script
 from tests.conftest import Cypher
@@ -63,7 +64,7 @@ def test_every_fact_traces_back_to_the_words_it_came_from(
     typed = cypher(
         "MATCH (:Entity {scope_key: $k, normalized_name: $me})-[r:WORKS_AT]->(c) "
         "RETURN c.name AS company, r.invalid_at IS NULL AS valid",
-        {"k": f'["{uid}",null,null]', "me": uid},
+        {"k": f'["{uid}",null,null]', "me": normalize_name(uid)},
     )
     assert {(r["company"], r["valid"]) for r in typed} == {("Acme", False), ("Globex", True)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphmem import GraphMemory, InvalidInputError
+from graphmem.models import normalize_name
 from graphmem.testing import Script
 from tests.conftest import Cypher
 
@@ -74,7 +75,7 @@ def test_hostile_names_are_stored_verbatim_and_break_nothing(
     assert all(r.relation.source == evil_name for r in found.relations)
     labels = cypher(
         "MATCH (e:Entity {scope_key: $k, normalized_name: $n}) RETURN labels(e) AS labels",
-        {"k": f'["{uid}",null,null]', "n": evil_name.casefold()},
+        {"k": f'["{uid}",null,null]', "n": normalize_name(evil_name)},
     )
     assert labels == [{"labels": ["Entity", "PersonAdminX1DELETEN"]}]
 

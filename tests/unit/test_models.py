@@ -2,13 +2,8 @@ import pytest
 
 from graphmem import InvalidInputError, ScopeError
 from graphmem.memory import _coerce_messages
-from graphmem.models import (
-    Scope,
-    metadata_properties,
-    normalize_entity_type,
-    normalize_name,
-    normalize_relation,
-)
+from graphmem.models import Scope, metadata_properties, normalize_name
+from graphmem.text import normalize_entity_type, normalize_relation
 
 
 def test_scope_needs_at_least_one_id() -> None:

@@ -2,9 +2,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from graphmem.models import OperationKind, Relation, Triplet
-from graphmem.prompts.resolution import Decision
+from graphmem.prompts.resolution import Decision, SameEntity, UpdateResolution
 from graphmem.resolution import draft_from_triplets, plan_updates
-from graphmem.resolution.planner import Candidate, PlannedFact, rule_resolver
+from graphmem.resolution.planner import (
+    Candidate,
+    EntityQuestion,
+    PlannedFact,
+    rule_resolver,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -21,20 +26,28 @@ def _new(fid: str, s: str, r: str, t: str) -> PlannedFact:
 
 
 class Recorder:
-    def __init__(self, *decisions: tuple[str, str | None, str | None]) -> None:
+    def __init__(
+        self, *decisions: tuple[str, str | None, str | None], same: Mapping[str, bool] = {}
+    ) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.questions: list[list[tuple[str, str]]] = []
         self.decisions = [
             Decision(operation=o, new_id=n, existing_id=e, reason="r")  # type: ignore[arg-type]
             for o, n, e in decisions
         ]
+        self.same = [SameEntity(id=i, same=v) for i, v in same.items()]
 
     def __call__(
-        self, existing: Mapping[str, Candidate], new: Mapping[str, PlannedFact]
-    ) -> list[Decision]:
+        self,
+        existing: Mapping[str, Candidate],
+        new: Mapping[str, PlannedFact],
+        questions: Mapping[str, EntityQuestion],
+    ) -> UpdateResolution:
         self.calls.append(
             ([c.relation.fact for c in existing.values()], [f.fact for f in new.values()])
         )
-        return self.decisions
+        self.questions.append([(q.draft.name, q.candidate.name) for q in questions.values()])
+        return UpdateResolution(decisions=self.decisions, entities=self.same)
 
 
 def test_draft_dedupes_entities_and_triplets_and_reports_unusable_ones() -> None:

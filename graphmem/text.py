@@ -1,0 +1,111 @@
+"""Canonical forms of what people and LLMs write: entity names, relation names, entity types.
+
+Any script is meaningful text here. What is stored is what was said (a relation "живёт_в" is
+stored as "живёт_в", and shown as "Иван живёт в Москва"); only the *keys* that decide identity
+fold what never changes meaning. Neo4j takes any Unicode string as a label or relationship type
+through ``$(...)`` parameters, so nothing has to be squeezed into ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from graphmem.errors import InvalidInputError
+
+__all__ = [
+    "RESERVED_LABELS",
+    "name_key",
+    "normalize_entity_type",
+    "normalize_relation",
+    "relationship_type",
+]
+
+_SPACE = re.compile(r"\s+")
+# Punctuation kept in name keys because it changes what a name denotes ("C#", "AT&T", "A+").
+_KEPT_PUNCTUATION = frozenset("#&@%+")
+_APOSTROPHES = frozenset("'\u2019\u2018\u02bc`\u00b4")  # ' ’ ‘ ʼ ` ´
+
+
+def name_key(name: str) -> str:
+    """The key that makes "Zoë  O'Neil-Smith" and "zoe oneil smith" one entity.
+
+    Folds case, runs of white space, Unicode compatibility forms (full-width letters), separator
+    punctuation (dashes, dots, commas, quotes, brackets) to a space, apostrophes to nothing, and
+    the diacritics of Latin letters. Marks of other scripts (Devanagari vowel signs, Cyrillic
+    "й") are parts of their letters and stay."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    out: list[str] = []
+    base_is_latin = False
+    for ch in unicodedata.normalize("NFD", text):
+        category = unicodedata.category(ch)
+        if category.startswith("M"):
+            if not base_is_latin:
+                out.append(ch)
+            continue
+        base_is_latin = category.startswith("L") and "LATIN" in unicodedata.name(ch, "")
+        if ch in _APOSTROPHES:
+            continue
+        if category.startswith("P") and ch not in _KEPT_PUNCTUATION:
+            out.append(" ")
+        else:
+            out.append(ch)
+    key = _SPACE.sub(" ", unicodedata.normalize("NFC", "".join(out))).strip()
+    # A name made only of punctuation ("?", "...") is still a name: keep it recognisable.
+    return key or _SPACE.sub(" ", text).strip()
+
+
+def _word_char(ch: str) -> bool:
+    """Letters, marks and digits of any script, and symbols such as emoji."""
+    return unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "So"
+
+
+def _words(text: str) -> list[str]:
+    words, current = [], []
+    for ch in unicodedata.normalize("NFC", text):
+        if _word_char(ch):
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+MAX_RELATION_CHARS = 64
+
+
+def normalize_relation(relation: str) -> str:
+    """lower_snake_case in the relation's own script: "Lives In" -> "lives_in",
+    "très aimé par" -> "très_aimé_par", "住在" -> "住在". Also the matching key."""
+    out = "_".join(_words(relation.lower()))
+    if not out:
+        raise InvalidInputError(
+            f"relation {relation!r} has no letters or digits: name it with a word (e.g. 'lives_in')"
+        )
+    if out[0].isdecimal():
+        out = "r_" + out
+    return out[:MAX_RELATION_CHARS].rstrip("_")
+
+
+def relationship_type(relation: str) -> str:
+    """The Neo4j relationship type of a normalized relation: upper case where the script has
+    case (LIVES_IN, ЖИВЁТ_В), unchanged where it has none (住在)."""
+    return relation.upper()
+
+
+# Labels graphmem's own nodes carry; an entity typed like one would join its indexes.
+RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Scope", "GraphMemSchema"})
+MAX_TYPE_CHARS = 40
+
+
+def normalize_entity_type(entity_type: str | None) -> str:
+    """PascalCase type label in the type's own script ("city" -> "City", "город" -> "Город",
+    "人物" -> "人物"); "" or junk becomes "Thing"; graphmem's own labels get "Type"."""
+    label = "".join(w[:1].upper() + w[1:] for w in _words(entity_type or ""))[:MAX_TYPE_CHARS]
+    if not label or not unicodedata.category(label[0]).startswith("L"):
+        return "Thing"
+    if label in RESERVED_LABELS:
+        return f"{label}Type"
+    return label
