@@ -94,7 +94,7 @@ class GraphMemConfig(_Frozen):
     # a stored name at least this similar (cosine) to a new one, and not kept apart by the
     # rules (a number, qualifier or given name differs), is asked about in the resolver call.
     # Similarity alone never merges.
-    entity_match_threshold: float = Field(default=0.85, ge=-1.0, le=1.0)
+    entity_match_threshold: float = Field(default=0.7, ge=-1.0, le=1.0)
     entity_candidates: int = Field(default=50, ge=1, le=1000)
     entity_questions_per_name: int = Field(default=3, ge=0, le=20)
     max_entity_questions: int = Field(default=20, ge=0, le=200)  # per resolver call

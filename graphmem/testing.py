@@ -37,6 +37,7 @@ __all__ = [
     "RawReply",
     "Script",
     "ScriptedLLM",
+    "adding_resolver",
 ]
 
 
@@ -95,6 +96,34 @@ class DecisionsByText:
 
 
 _FACT_LINE = re.compile(r"^([EN]\d+): (.+)$", re.MULTILINE)
+_QUESTION_LINE = re.compile(r"^(M\d+): (.+) \((.*)\) ~ (.+) \((.*)\)$", re.MULTILINE)
+
+
+def adding_resolver(
+    same: Callable[[str, str], bool] = lambda new, stored: False,
+) -> Handler:
+    """A handler for the update-resolver role: ADD every new fact, and answer each SAME ENTITY
+    question with ``same(new name, stored name)``. For ``Script.respond_with`` (it refuses
+    other roles). A fixture, not a model: it decides by your rule, not by understanding."""
+
+    def answer(request: ChatRequest) -> Reply:
+        if request.role != "resolve_updates":
+            raise AssertionError(f"adding_resolver answers resolve_updates, not {request.role!r}")
+        prompt = str(request.messages[-1].get("content") or "")
+        new_ids = [short for short, _ in _FACT_LINE.findall(prompt) if short.startswith("N")]
+        return {
+            "decisions": [
+                {"operation": "ADD", "new_id": i, "existing_id": None, "reason": "scripted"}
+                for i in new_ids
+            ],
+            "entities": [
+                {"id": i, "same": same(new, stored)}
+                for i, new, _, stored, _ in _QUESTION_LINE.findall(prompt)
+            ],
+        }
+
+    return answer
+
 
 Reply = (
     Mapping[str, Any]

@@ -5,7 +5,7 @@
 // :param name => 'Alice'
 // :param relation => 'lives_in'
 MATCH (f:Fact)
-WHERE f.scope_key = $scope_key AND f.source_key = toLower(trim($name)) AND f.relation = $relation
+WHERE f.scope_key = $scope_key AND (f.source = trim($name) OR f.source_key = toLower(trim($name))) AND f.relation = $relation
 OPTIONAL MATCH (said:Episode)-[:ADDED]->(f)
 OPTIONAL MATCH (newer:Fact)-[:SUPERSEDES]->(f)
 OPTIONAL MATCH (retired:Episode)-[:INVALIDATED]->(f)

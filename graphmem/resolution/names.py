@@ -66,30 +66,38 @@ def _roman_value(token: str) -> int | None:
     return total
 
 
-def number_signature(name: str) -> Counter[str]:
-    """The numbers and identifier-like tokens of a name, as a multiset: digits in any script
-    ("14", "3B", "٣"), ordinals and English number words ("3rd" = "third" = 3), and Roman
-    numerals written in capitals in a name of several words ("Rocky II")."""
+def _read(name: str) -> tuple[Counter[str], list[str]]:
+    """A name's numbers (as a multiset, see ``number_signature``) and its other words (keys)."""
     raw_tokens = re.split(r"\s+", unicodedata.normalize("NFKC", name).strip())
     several = len(raw_tokens) > 1
-    found: Counter[str] = Counter()
+    numbers: Counter[str] = Counter()
+    words: list[str] = []
     for raw in raw_tokens:
         bare = raw.strip("()[]{},;:!?\"'")
         roman = _roman_value(bare) if several and bare.isupper() else None
         if roman is not None:
-            found[str(roman)] += 1
+            numbers[str(roman)] += 1
             continue
         for token in name_key(raw).split():
             ordinal = _ORDINAL.match(token)
             if ordinal:
-                found[str(int(ordinal.group(1)))] += 1
+                numbers[str(int(ordinal.group(1)))] += 1
             elif token in _NUMBER_WORDS:
-                found[str(_NUMBER_WORDS[token])] += 1
+                numbers[str(_NUMBER_WORDS[token])] += 1
             elif token.isdecimal():
-                found[str(int(token))] += 1
+                numbers[str(int(token))] += 1
             elif _DIGITS.search(token):  # an identifier: "3b", "a320", "v2"
-                found[token] += 1
-    return found
+                numbers[token] += 1
+            else:
+                words.append(token)
+    return numbers, words
+
+
+def number_signature(name: str) -> Counter[str]:
+    """The numbers and identifier-like tokens of a name, as a multiset: digits in any script
+    ("14", "3B", "٣"), ordinals and English number words ("3rd" = "third" = 3), and Roman
+    numerals written in capitals in a name of several words ("Rocky II")."""
+    return _read(name)[0]
 
 
 _PERSON_TYPES = frozenset(
@@ -152,9 +160,10 @@ def keep_apart(
 ) -> str | None:
     """Why ``name`` and ``other`` are certainly different things, or None when only a judge
     (the resolver LLM) can tell. Names with equal keys are the same entity and never get here."""
-    if number_signature(name) != number_signature(other):
+    my_numbers, mine = _read(name)
+    their_numbers, theirs = _read(other)
+    if my_numbers != their_numbers:
         return "they differ in a number, year, version or identifier"
-    mine, theirs = name_key(name).split(), name_key(other).split()
     person = is_person_type(type_) or is_person_type(other_type)
     only_mine = _unmatched(mine, theirs, fuzzy=not person)
     only_theirs = _unmatched(theirs, mine, fuzzy=not person)
