@@ -24,6 +24,10 @@ __all__ = [
 _SPACE = re.compile(r"\s+")
 # Punctuation kept in name keys because it changes what a name denotes ("C#", "AT&T", "A+").
 _KEPT_PUNCTUATION = frozenset("#&@%+")
+# Latin letters with a stroke or ligatures: no Unicode decomposition, same letters in names.
+_LATIN_FOLD = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc`\u00b4")  # ' ’ ‘ ʼ ` ´
 
 
@@ -32,9 +36,10 @@ def name_key(name: str) -> str:
 
     Folds case, runs of white space, Unicode compatibility forms (full-width letters), separator
     punctuation (dashes, dots, commas, quotes, brackets) to a space, apostrophes to nothing, and
-    the diacritics of Latin letters. Marks of other scripts (Devanagari vowel signs, Cyrillic
-    "й") are parts of their letters and stay."""
-    text = unicodedata.normalize("NFKC", name).casefold()
+    the diacritics of Latin and Greek letters (and strokes: "Łódź" = "Lodz"), and joins
+    dotted initials ("U.S." = "US"). Marks of other scripts (Devanagari vowel signs, Cyrillic
+    "й") are letters of their own there and stay."""
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_LATIN_FOLD)
     out: list[str] = []
     base_is_latin = False
     for ch in unicodedata.normalize("NFD", text):
@@ -43,16 +48,35 @@ def name_key(name: str) -> str:
             if not base_is_latin:
                 out.append(ch)
             continue
-        base_is_latin = category.startswith("L") and "LATIN" in unicodedata.name(ch, "")
+        script = unicodedata.name(ch, "").split(" ")[0]
+        base_is_latin = category.startswith("L") and script in ("LATIN", "GREEK")
         if ch in _APOSTROPHES:
             continue
         if category.startswith("P") and ch not in _KEPT_PUNCTUATION:
             out.append(" ")
         else:
             out.append(ch)
-    key = _SPACE.sub(" ", unicodedata.normalize("NFC", "".join(out))).strip()
+    key = _join_initials(_SPACE.sub(" ", unicodedata.normalize("NFC", "".join(out))).strip())
     # A name made only of punctuation ("?", "...") is still a name: keep it recognisable.
     return key or _SPACE.sub(" ", text).strip()
+
+
+def _join_initials(key: str) -> str:
+    """ "u s navy" (from "U.S. Navy") -> "us navy", "j r r tolkien" -> "jrr tolkien": dotted
+    initials are one word. A lone letter ("terminal a") stays a word of its own."""
+    words = key.split(" ")
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and "a" <= word <= "z":
+            run.append(word)
+            continue
+        if run:
+            out += ["".join(run)] if len(run) > 1 else run
+            run = []
+        if word:
+            out.append(word)
+    return " ".join(out)
 
 
 def _word_char(ch: str) -> bool:
