@@ -59,11 +59,9 @@ def run_pairs(config: GraphMemConfig, embedder: Embedder, pairs: list[Pair]) -> 
             for p in pairs:
                 uid = f"bench-names-{uuid.uuid4().hex[:10]}"
                 mode = "rules" if same is None else "llm"
-                first = mem.add_triplets([("Owner Zq", "has", p.first)], user_id=uid, resolver=mode)
+                first = mem.add_triplets([_owns(p.first, p.type)], user_id=uid, resolver=mode)
                 asked_before = _asked(mem)
-                second = mem.add_triplets(
-                    [("Owner Zq", "has", p.second)], user_id=uid, resolver=mode
-                )
+                second = mem.add_triplets([_owns(p.second, p.type)], user_id=uid, resolver=mode)
                 ids = {e.id for r in (first, second) for e in r.entities}
                 row = per[p.category]
                 row["pairs"] += 1
@@ -72,6 +70,10 @@ def run_pairs(config: GraphMemConfig, embedder: Embedder, pairs: list[Pair]) -> 
                 mem.delete_all(user_id=uid)
         results[resolver] = _summarize(dict(per))
     return results
+
+
+def _owns(name: str, type_: str) -> dict[str, str]:
+    return {"source": "Owner Zq", "relation": "has", "target": name, "target_type": type_}
 
 
 def _asked(mem: GraphMemory) -> int:
