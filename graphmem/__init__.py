@@ -2,6 +2,7 @@
 
 from graphmem.config import GraphMemConfig, LLMConfig, Neo4jConfig, RetrievalConfig
 from graphmem.errors import (
+    CommitUnknownError,
     ConfigurationError,
     EmbeddingError,
     GraphMemError,
@@ -21,6 +22,7 @@ from graphmem.memory import GraphMemory
 from graphmem.models import (
     AddResult,
     EntityRef,
+    ForgetResult,
     Message,
     Operation,
     OperationKind,
@@ -41,10 +43,12 @@ __all__ = [
     "AddResult",
     "ChatReply",
     "ChatRequest",
+    "CommitUnknownError",
     "ConfigurationError",
     "Embedder",
     "EmbeddingError",
     "EntityRef",
+    "ForgetResult",
     "GraphMemConfig",
     "GraphMemError",
     "GraphMemory",

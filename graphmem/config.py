@@ -24,6 +24,11 @@ class Neo4jConfig(_Frozen):
     user: str = "neo4j"
     password: SecretStr | None = None
     database: str | None = None  # None: the server's default database
+    # A server that does not answer is a retryable StoreError after this long, not a hang.
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
+    # How long a transient failure (deadlock, leader switch, restart) is retried before the
+    # StoreError; 0 turns retries off. The driver's own default is 30 s.
+    retry_seconds: float = Field(default=15.0, ge=0, le=3600)
 
 
 class LLMConfig(_Frozen):

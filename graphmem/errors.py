@@ -14,6 +14,8 @@ The tree::
     │   └── LLMUnavailableError   connection failures and 5xx answers (retryable)
     ├── EmbeddingError            the embedder failed or returned vectors of the wrong size
     ├── StoreError                Neo4j refused or failed a query
+    │   ├── CommitUnknownError    the connection died while committing: retry with the same
+    │   │                         idempotency_key and the write is applied exactly once
     │   └── SchemaError           the database schema does not match this configuration
     └── LocalServerError          a local Neo4j could not be found or started
 
@@ -23,6 +25,7 @@ The tree::
 from __future__ import annotations
 
 __all__ = [
+    "CommitUnknownError",
     "ConfigurationError",
     "EmbeddingError",
     "GraphMemError",
@@ -98,11 +101,23 @@ class EmbeddingError(GraphMemError):
 
 
 class StoreError(GraphMemError):
-    """Neo4j refused or failed a query."""
+    """Neo4j refused or failed a query. ``code`` is Neo4j's status code, when it gave one."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, code: str | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.code = code
+
+
+class CommitUnknownError(StoreError):
+    """The connection died while a write was committing: it may or may not have landed.
+
+    Retrying the same call with ``idempotency_key`` (the key is on the error) applies the write
+    exactly once: if it landed, the retry returns what was stored instead of writing again."""
+
+    def __init__(self, message: str, *, idempotency_key: str) -> None:
+        super().__init__(message, retryable=True)
+        self.idempotency_key = idempotency_key
 
 
 class SchemaError(StoreError):

@@ -12,12 +12,20 @@ from typing import Any, Literal, Self, overload
 from pydantic import ValidationError
 
 from graphmem.config import GraphMemConfig
-from graphmem.errors import ConfigurationError, GraphMemError, InvalidInputError, NotFoundError
+from graphmem.errors import (
+    CommitUnknownError,
+    ConfigurationError,
+    GraphMemError,
+    InvalidInputError,
+    NotFoundError,
+    StoreError,
+)
 from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
 from graphmem.models import (
     AddResult,
     EntityRef,
+    ForgetResult,
     Message,
     Operation,
     OperationKind,
@@ -52,7 +60,8 @@ from graphmem.resolution.planner import (
     rule_resolver,
 )
 from graphmem.retrieval.retriever import Retriever, SearchOptions
-from graphmem.store import Neo4jStore
+from graphmem.store import CommitLostError, Neo4jStore
+from graphmem.store.neo4j_store import Row
 from graphmem.structured import UsageMeter, call_structured
 from graphmem.text import normalize_relation, relationship_type
 
@@ -73,6 +82,12 @@ class _Episode:
     metadata: Mapping[str, Any]
     summary: dict[str, Any] | None = None
     fact_meta: dict[str, Any] = field(default_factory=dict)
+    # The caller's idempotency key, or the episode id: either way a lost commit acknowledgement
+    # is resolved by looking the key up, never by writing twice.
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.id
 
 
 class GraphMemory:
@@ -113,6 +128,7 @@ class GraphMemory:
         )
         if migrate:
             try:
+                self._store.verify()
                 self._check_embedder()
                 self._store.migrate(self.config.embedding_dimensions)
             except BaseException:
@@ -148,17 +164,24 @@ class GraphMemory:
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         timestamp: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> AddResult:
         """Remember what ``messages`` say. One write transaction; nothing is written on failure.
 
         ``timestamp`` is when the messages were said (default: now); facts become valid then.
-        ``metadata`` is kept on the episode and on every fact it adds (filterable in search)."""
+        ``metadata`` is kept on the episode and on every fact it adds (filterable in search).
+        ``idempotency_key`` makes retries safe: an add whose key this scope has already stored
+        is not run again (no LLM call, no write); the result describes what was stored, with
+        ``replayed=True``."""
         scope = Scope.of(user_id, agent_id, run_id)
         new = _coerce_messages(messages)
         fact_meta = metadata_properties(metadata)
         extractor = self._require_extractor()
         meter = UsageMeter()
         queries_before = self._store.queries_run
+        key = _check_idempotency_key(idempotency_key)
+        if key is not None and (stored := self._store.find_episode(scope.key, key)) is not None:
+            return _replayed(stored, self._store.queries_run - queries_before)
 
         window = max(self.config.context_messages, self.config.summary_every)
         ctx = self._store.load_context(scope.key, window)
@@ -172,6 +195,7 @@ class GraphMemory:
             text="\n".join(f"{m.name or m.role}: {m.content}" for m in new),
             metadata=metadata or {},
             fact_meta=fact_meta,
+            key=key or "",
         )
         every = self.config.summary_every
         total = int(ctx["message_count"]) + len(new)
@@ -219,6 +243,7 @@ class GraphMemory:
         resolver: Literal["auto", "llm", "rules"] = "auto",
         match_similar: bool = True,
         batch_size: int = 500,
+        idempotency_key: str | None = None,
     ) -> AddResult:
         """Remember facts you already have as (source, relation, target), without extraction.
 
@@ -229,8 +254,10 @@ class GraphMemory:
         Written in batches of ``batch_size``, one transaction each, in ``valid_at`` order; if one
         fails, the error's notes say which batches were already written.
         ``match_similar=False`` merges entities by exact normalized name only (faster bulk
-        loads of canonical names)."""
+        loads of canonical names). With ``idempotency_key``, a retry after a failure writes only
+        the batches not yet stored (batch i > 0 is keyed ``"{key}/{i}"``)."""
         scope = Scope.of(user_id, agent_id, run_id)
+        key = _check_idempotency_key(idempotency_key)
         if not 1 <= batch_size <= 10_000:
             raise InvalidInputError(f"batch_size must be within 1..10000, got {batch_size}")
         call_meta = metadata_properties(metadata)
@@ -251,7 +278,13 @@ class GraphMemory:
         decide = self._choose_resolver(resolver, singles, meter)
         results: list[AddResult] = []
         batches = _batches(items, when, singles, batch_size)
-        for batch in batches:
+        for number, batch in enumerate(batches):
+            batch_key = None if key is None else key if number == 0 else f"{key}/{number}"
+            if batch_key is not None:
+                stored = self._store.find_episode(scope.key, batch_key)
+                if stored is not None:
+                    results.append(_replayed(stored, 0))
+                    continue
             draft = draft_from_triplets(batch, strict=True)
             per_fact = {
                 (
@@ -270,6 +303,7 @@ class GraphMemory:
                 messages=[],
                 text=f"structured ingest of {len(batch)} triplet(s)",
                 metadata=metadata or {},
+                key=batch_key or "",
             )
             try:
                 written = self._write(
@@ -292,6 +326,7 @@ class GraphMemory:
         return AddResult(
             episode_id=results[-1].episode_id,
             episode_ids=tuple(r.episode_id for r in results),
+            replayed=all(r.replayed for r in results),
             entities=tuple({e.id: e for r in results for e in r.entities}.values()),
             operations=tuple(op for r in results for op in r.operations),
             usage=meter.usage(),
@@ -339,24 +374,37 @@ class GraphMemory:
                 llm_context=llm_context,
             )
         now = datetime.now(UTC)
-        written = self._store.apply_plan(
-            {
-                **params,
-                "scope": scope.as_params(),
-                "now": now,
-                "episode": {
-                    "id": episode.id,
-                    "observed_at": episode.observed_at,
-                    "messages_json": json.dumps(
-                        [m.model_dump(exclude_none=True) for m in episode.messages]
-                    ),
-                    "text": episode.text,
-                    "metadata_json": json.dumps(dict(episode.metadata), default=str),
-                    "message_count": len(episode.messages),
-                },
-                "summary": episode.summary,
-            }
-        )
+        params = {
+            **params,
+            "scope": scope.as_params(),
+            "now": now,
+            "episode": {
+                "id": episode.id,
+                "observed_at": episode.observed_at,
+                "messages_json": json.dumps(
+                    [m.model_dump(exclude_none=True) for m in episode.messages]
+                ),
+                "text": episode.text,
+                "metadata_json": json.dumps(dict(episode.metadata), default=str),
+                "message_count": len(episode.messages),
+                "idempotency_key": episode.key,
+            },
+            "summary": episode.summary,
+        }
+        try:
+            written = self._store.apply_plan(params)
+        except CommitLostError as exc:
+            # The commit may or may not have landed. Look; write only if it did not.
+            if (stored := self._stored_by(scope, episode.key, exc)) is not None:
+                return _replayed(stored, 0)
+            written = self._store.apply_plan(params)
+        except StoreError as exc:
+            if exc.code != _CONSTRAINT_FAILED or "idempotency_key" not in str(exc):
+                raise
+            # A concurrent add with the same idempotency key stored it first.
+            if (stored := self._stored_by(scope, episode.key, exc)) is None:
+                raise
+            return _replayed(stored, 0)
         created = {e["key"]: bool(e["created"]) for e in written["entities"]}
         # A fact that a concurrent add stored first (same key, see fact_key) was confirmed
         # instead of created: report it as the restatement it turned out to be.
@@ -374,6 +422,18 @@ class GraphMemory:
             ),
             usage=Usage(),
         )
+
+    def _stored_by(self, scope: Scope, key: str, cause: StoreError) -> Row | None:
+        """The add stored under ``key``, or None; CommitUnknownError if Neo4j cannot say."""
+        try:
+            return self._store.find_episode(scope.key, key)
+        except StoreError as exc:
+            raise CommitUnknownError(
+                f"{cause}; and Neo4j could not be asked whether the write landed ({exc}). "
+                f"Retry the same call with idempotency_key={key!r}: if the write landed, the "
+                "retry returns it without writing again",
+                idempotency_key=key,
+            ) from exc
 
     def _plan(
         self,
@@ -689,19 +749,50 @@ class GraphMemory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-    ) -> None:
-        """Erase one fact of the scope for good (unlike a contradiction, which keeps history)."""
+        erase_episodes: bool = False,
+    ) -> int:
+        """Erase one fact of the scope for good (unlike a contradiction, which keeps history).
+
+        The episodes that stated it keep their raw text unless ``erase_episodes=True``, which
+        blanks their messages, text and metadata too (the episodes stay, marked ``erased_at``,
+        as the source of the other facts they stated). Returns the number of episodes erased."""
         scope = Scope.of(user_id, agent_id, run_id)
         if not isinstance(relation_id, str) or not relation_id:
             raise InvalidInputError("relation_id must be a non-empty string")
-        if not self._store.delete_fact(scope.key, relation_id):
+        row = self._store.delete_fact(scope.key, relation_id, erase_episodes, datetime.now(UTC))
+        if not row["deleted"]:
             raise NotFoundError(f"no fact {relation_id!r} in scope {scope.key}")
+        return int(row["episodes_erased"])
 
     def delete_all(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> int:
-        """Erase everything the scope holds; returns the number of nodes deleted."""
+        """Erase everything this one exact scope holds; returns the number of nodes deleted.
+
+        Only the exact scope: memories written with (alice, run 1) stay after
+        ``delete_all(user_id="alice")``. To erase everything about alice, use ``forget``."""
         return self._store.delete_scope(Scope.of(user_id, agent_id, run_id).key)
+
+    def forget(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> ForgetResult:
+        """Erase every scope that holds the given ids, with everything in it: facts (valid and
+        retired), entities, episodes with their raw messages, the summary and the Scope node.
+
+        ``forget(user_id="alice")`` erases (alice), (alice, agent a), (alice, run 1), ...;
+        with several ids, the scopes holding all of them. Nothing is kept for history: use
+        this to honour "forget everything about me". An add still running for the user when
+        this runs may write after it; run it again once the user's agents have stopped."""
+        Scope.of(user_id, agent_id, run_id)  # at least one id, none blank
+        rows = self._store.scopes_holding(user_id, agent_id, run_id)
+        deleted = sum(self._store.delete_scope(row["scope_key"]) for row in rows)
+        return ForgetResult(
+            scopes=tuple(
+                Scope(user_id=r["user_id"], agent_id=r["agent_id"], run_id=r["run_id"])
+                for r in rows
+            ),
+            nodes_deleted=deleted,
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -739,6 +830,56 @@ def _entity_matches(
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+_CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+_MAX_KEY_CHARS = 256
+
+
+def _check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip() or len(key) > _MAX_KEY_CHARS:
+        raise InvalidInputError(
+            f"idempotency_key must be a non-blank string of at most {_MAX_KEY_CHARS} "
+            f"characters (e.g. a UUID or your message id), got {key!r:.80}"
+        )
+    return key
+
+
+def _replayed(stored: Row, neo4j_queries: int) -> AddResult:
+    """The AddResult of an add already stored, rebuilt from the graph (no LLM call, no write)."""
+    added = [
+        Operation(
+            kind=OperationKind.UPDATE if a["previous"] else OperationKind.ADD,
+            relation=Relation.from_record(a["fact"]),
+            previous=Relation.from_record(a["previous"]) if a["previous"] else None,
+        )
+        for a in stored["added"]
+    ]
+    superseded = {op.previous.id for op in added if op.previous is not None}
+    deleted = [
+        Operation(
+            kind=OperationKind.DELETE,
+            relation=Relation.from_record(i["fact"]),
+            reason=i["reason"],
+        )
+        for i in stored["invalidated"]
+        if i["fact"]["id"] not in superseded
+    ]
+    confirmed = [
+        Operation(kind=OperationKind.NOOP, relation=Relation.from_record(f))
+        for f in stored["confirmed"]
+    ]
+    return AddResult(
+        episode_id=stored["episode_id"],
+        episode_ids=(stored["episode_id"],),
+        entities=tuple(EntityRef(**e) for e in stored["entities"]),
+        operations=(*added, *deleted, *confirmed),
+        usage=Usage(),
+        neo4j_queries=neo4j_queries,
+        replayed=True,
+    )
 
 
 def _aware(moment: datetime) -> datetime:

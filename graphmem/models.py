@@ -234,9 +234,18 @@ class AddResult(_Model):
     usage: Usage
     neo4j_queries: int = 0  # round trips to Neo4j this add made
     skipped: tuple[Skipped, ...] = ()  # extracted items not stored, with the reason
+    # True when the idempotency key was already stored: nothing was run or written this time.
+    replayed: bool = False
 
     def of_kind(self, kind: OperationKind) -> list[Operation]:
         return [op for op in self.operations if op.kind is kind]
+
+
+class ForgetResult(_Model):
+    """What ``forget`` erased: every scope holding the ids, and how many nodes they held."""
+
+    scopes: tuple[Scope, ...]
+    nodes_deleted: int
 
 
 class ScoredRelation(_Model):

@@ -5,6 +5,8 @@
   chat-completions protocol (JSON-schema outputs and tool calls), answering from the same
   script, so the real openai adapter runs end to end.
 - :class:`HashingEmbedder`: deterministic bag-of-words vectors (no model download).
+- :class:`BoltFaultProxy`: a proxy in front of Neo4j that loses the next commit, before or
+  after the server applied it (see graphmem.faultproxy).
 
 Scripted replies are fixtures: they say nothing about any model's quality.
 """
@@ -26,9 +28,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from graphmem.errors import LLMError
+from graphmem.faultproxy import BoltFaultProxy
 from graphmem.ports import ChatReply, ChatRequest, Embedder
 
 __all__ = [
+    "BoltFaultProxy",
     "DecisionsByText",
     "DelayedReply",
     "HTTPErrorReply",

@@ -3,7 +3,7 @@
 // facts get invalid_at / expired_at and stay for history.
 // params: $scope MAP {scope_key, scope_token, user_id, agent_id, run_id},
 //         $now DATETIME (system time), $episode MAP {id, observed_at DATETIME, messages_json,
-//              text, metadata_json, message_count},
+//              text, metadata_json, message_count, idempotency_key (unique per scope)},
 //         $summary MAP|null {text, summarized_count} (a refreshed rolling summary, if any),
 //         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
 //         $invalidations LIST<MAP> [{fact_id, reason, kind, at: DATETIME|null (default: the
@@ -38,6 +38,7 @@ SET s.message_count = s.message_count + $episode.message_count, s.updated_at = $
 FOREACH (sm IN CASE WHEN $summary IS NULL THEN [] ELSE [$summary] END |
   SET s.summary = sm.text, s.summarized_count = sm.summarized_count)
 CREATE (ep:Episode {id: $episode.id, scope_key: $scope.scope_key, user_id: $scope.user_id,
+                    idempotency_key: $episode.idempotency_key,
                     agent_id: $scope.agent_id, run_id: $scope.run_id, created_at: $now,
                     observed_at: $episode.observed_at, messages_json: $episode.messages_json,
                     text: $episode.text, metadata_json: $episode.metadata_json,

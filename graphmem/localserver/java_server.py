@@ -233,6 +233,14 @@ class LocalNeo4j:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """SIGKILL, no shutdown: what a crash or an OOM kill does (for fault-injection tests)."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
     def __enter__(self) -> LocalNeo4j:
         return self.start()
 

@@ -8,13 +8,19 @@ from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from graphmem.config import Neo4jConfig
 from graphmem.errors import SchemaError, StoreError
 from graphmem.store.queries import load_migrations, load_query
 
-__all__ = ["Neo4jStore"]
+__all__ = ["CommitLostError", "Neo4jStore"]
 
 Row = dict[str, Any]
 
@@ -32,8 +38,23 @@ class Neo4jStore:
         auth = None
         if config.password is not None:
             auth = (config.user, config.password.get_secret_value())
-        driver = GraphDatabase.driver(config.uri, auth=auth, notifications_min_severity="OFF")
+        driver = GraphDatabase.driver(
+            config.uri,
+            auth=auth,
+            notifications_min_severity="OFF",
+            connection_timeout=config.connect_timeout_seconds,
+            connection_acquisition_timeout=config.connect_timeout_seconds * 2,
+            max_transaction_retry_time=config.retry_seconds,
+        )
         return cls(driver, config.database)
+
+    def verify(self) -> None:
+        """Fail fast, with a retryable StoreError, when the server does not answer.
+
+        One attempt, no retry loop: a wrong URI or a stopped server is known within the
+        connect timeout instead of after the whole retry budget."""
+        with self._errors("connecting"):
+            self._driver.verify_connectivity()
 
     def close(self) -> None:
         self._driver.close()
@@ -44,11 +65,18 @@ class Neo4jStore:
     def _errors(self, what: str) -> Iterator[None]:
         try:
             yield
+        except IncompleteCommit as exc:
+            # Not retryable as it stands: the write may have landed. The caller decides.
+            raise CommitLostError(f"{what}: the connection died while committing ({exc})") from exc
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreError(f"{what}: Neo4j is unreachable ({exc})", retryable=True) from exc
+            raise StoreError(
+                f"{what}: Neo4j is unreachable ({exc}); check that the server runs and that "
+                "the URI (NEO4J_URI) points at it. Nothing was written; the call is safe to retry",
+                retryable=True,
+            ) from exc
         except Neo4jError as exc:
             raise StoreError(
-                f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable()
+                f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable(), code=exc.code
             ) from exc
         except DriverError as exc:
             raise StoreError(f"{what}: {exc}") from exc
@@ -118,7 +146,15 @@ class Neo4jStore:
         return self._read("resolve_entities", params)[0]
 
     def apply_plan(self, params: Mapping[str, Any]) -> Row:
+        """Write one add's plan. Raises ``CommitLostError`` when the outcome is unknown."""
         return self._write("apply_plan", params)[0]
+
+    def find_episode(self, scope_key: str, idempotency_key: str) -> Row | None:
+        """What the add with this idempotency key stored, or None if it stored nothing."""
+        rows = self._read(
+            "episode_outcome", {"scope_key": scope_key, "idempotency_key": idempotency_key}
+        )
+        return rows[0] if rows else None
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -135,9 +171,23 @@ class Neo4jStore:
 
     # -- deletes --------------------------------------------------------------------------
 
-    def delete_fact(self, scope_key: str, fact_id: str) -> bool:
-        rows = self._write("delete_fact", {"scope_key": scope_key, "fact_id": fact_id})
-        return bool(rows and rows[0]["deleted"])
+    def delete_fact(self, scope_key: str, fact_id: str, erase_episodes: bool, now: Any) -> Row:
+        return self._write(
+            "delete_fact",
+            {
+                "scope_key": scope_key,
+                "fact_id": fact_id,
+                "erase_episodes": erase_episodes,
+                "now": now,
+            },
+        )[0]
+
+    def scopes_holding(
+        self, user_id: str | None, agent_id: str | None, run_id: str | None
+    ) -> list[Row]:
+        return self._read(
+            "scopes_holding", {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+        )
 
     def delete_scope(self, scope_key: str) -> int:
         # CALL ... IN TRANSACTIONS needs an auto-commit transaction.
@@ -145,3 +195,7 @@ class Neo4jStore:
             self.queries_run += 1
             record = s.run(load_query("delete_scope"), {"scope_key": scope_key}).single()
         return int(record["deleted"]) if record else 0
+
+
+class CommitLostError(StoreError):
+    """A commit's acknowledgement was lost; GraphMemory resolves it by idempotency key."""
