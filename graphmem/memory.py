@@ -63,7 +63,7 @@ from graphmem.retrieval.retriever import Retriever, SearchOptions
 from graphmem.store import CommitLostError, Neo4jStore
 from graphmem.store.neo4j_store import Row
 from graphmem.structured import UsageMeter, call_structured
-from graphmem.text import normalize_relation, relationship_type
+from graphmem.text import normalize_relation, relationship_type, require_unicode
 
 __all__ = ["GraphMemory"]
 
@@ -642,7 +642,10 @@ class GraphMemory:
             until=until,
             metadata=metadata,
         )
-        return self._retriever.search(query, Scope.of(user_id, agent_id, run_id), options)
+        scope = Scope.of(user_id, agent_id, run_id)
+        if isinstance(query, str):
+            require_unicode(query, "query")
+        return self._retriever.search(query, scope, options)
 
     # -- read and delete --------------------------------------------------------------------
 
@@ -844,7 +847,7 @@ def _check_idempotency_key(key: str | None) -> str | None:
             f"idempotency_key must be a non-blank string of at most {_MAX_KEY_CHARS} "
             f"characters (e.g. a UUID or your message id), got {key!r:.80}"
         )
-    return key
+    return require_unicode(key, "idempotency_key")
 
 
 def _replayed(stored: Row, neo4j_queries: int) -> AddResult:

@@ -10,12 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from graphmem.errors import InvalidInputError, ScopeError
-from graphmem.text import (
-    name_key,
-)
+from graphmem.text import name_key, require_unicode
 
 __all__ = [
     "AddResult",
@@ -37,7 +35,18 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Message(_Model):
+class _Input(_Model):
+    """A model built from caller input: every string must be valid Unicode."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_unicode(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            require_unicode(value, str(info.field_name))
+        return value
+
+
+class Message(_Input):
     role: Literal["user", "assistant", "system", "tool"] = "user"
     content: str
     name: str | None = None  # the speaker, when a conversation has several
@@ -59,6 +68,11 @@ class Scope(_Model):
         for name, value in ids.items():
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ScopeError(f"{name} must be a non-empty string or None, got {value!r}")
+            if value is not None:
+                try:
+                    require_unicode(value, name)
+                except InvalidInputError as exc:
+                    raise ScopeError(str(exc)) from exc
         if all(v is None for v in ids.values()):
             raise ScopeError(
                 "a scope is required: pass user_id=, agent_id= and/or run_id= "
@@ -112,11 +126,14 @@ def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
                 f"metadata {key!r} must be a string, number, boolean or list of one of those, "
                 f"not {type(value).__name__}"
             )
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                require_unicode(text, f"metadata {key!r}")
         out[f"meta_{key}"] = value
     return out
 
 
-class Triplet(_Model):
+class Triplet(_Input):
     """A (source, relation, target) fact, as extracted or as given to ``add_triplets``."""
 
     source: str = Field(min_length=1, max_length=MAX_NAME_CHARS)

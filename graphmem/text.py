@@ -133,3 +133,18 @@ def normalize_entity_type(entity_type: str | None) -> str:
     if label in RESERVED_LABELS:
         return f"{label}Type"
     return label
+
+
+def require_unicode(value: str, what: str) -> str:
+    """``value`` unchanged if it is valid Unicode text; InvalidInputError otherwise.
+
+    Python strings may hold lone surrogates (e.g. from a bad decode); Neo4j, the tokenizer and
+    JSON cannot take them, so they are refused here, with a typed error, before any work."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{what} is not valid Unicode: {exc.reason} at index {exc.start} ({value!r:.60}); "
+            "decode your input with errors='replace' or fix its source"
+        ) from exc
+    return value
