@@ -523,7 +523,10 @@ class GraphMemory:
         entities = {e.key: {"name": e.name, "type": e.type} for e in planned}
         # Writers take locks in key order, so concurrent adds wait instead of deadlocking.
         planned.sort(key=lambda e: e.key)
-        additions = sorted(plan.add, key=lambda f: fact_key(f.source_key, f.relation, f.target_key))
+        additions = sorted(
+            ((fact_key(f.source_key, f.relation, f.target_key), f) for f in plan.add),
+            key=lambda pair: pair[0],
+        )
         return (
             plan,
             entities,
@@ -541,7 +544,7 @@ class GraphMemory:
                 "facts": [
                     {
                         "id": f.id,
-                        "key": fact_key(f.source_key, f.relation, f.target_key),
+                        "key": key,
                         "source_key": f.source_key,
                         "target_key": f.target_key,
                         "relation": f.relation,
@@ -552,7 +555,7 @@ class GraphMemory:
                         "valid_at": f.valid_at,
                         "meta": dict(f.meta),
                     }
-                    for f in additions
+                    for key, f in additions
                 ],
                 "invalidations": [
                     {"fact_id": fid, "reason": why, "kind": kind.value, "at": at}

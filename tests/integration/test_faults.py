@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from graphmem import (
+    AddResult,
     EmbeddingError,
     GraphMemConfig,
     GraphMemory,
@@ -72,20 +73,17 @@ def test_a_replayed_update_reports_what_it_replaced(
     memory.add_triplets(
         [("Ana", "lives_in", "Rome")], user_id=uid, single_valued=["lives_in"], resolver="rules"
     )
-    moved = memory.add_triplets(
-        [("Ana", "lives_in", "Milan")],
-        user_id=uid,
-        single_valued=["lives_in"],
-        resolver="rules",
-        idempotency_key="k",
-    )
-    again = memory.add_triplets(
-        [("Ana", "lives_in", "Milan")],
-        user_id=uid,
-        single_valued=["lives_in"],
-        resolver="rules",
-        idempotency_key="k",
-    )
+
+    def move() -> AddResult:
+        return memory.add_triplets(
+            [("Ana", "lives_in", "Milan")],
+            user_id=uid,
+            single_valued=["lives_in"],
+            resolver="rules",
+            idempotency_key="k",
+        )
+
+    moved, again = move(), move()
     assert again.replayed
     [update] = again.of_kind(OperationKind.UPDATE)
     assert update.previous is not None and update.previous.target == "Rome"
