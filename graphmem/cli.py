@@ -71,7 +71,7 @@ def server_command(action: str) -> int:
         print("no graphmem server is running (start one with: graphmem server start)")
         return 0
     server = persistent.ensure_running()
-    print(f"Neo4j: {server.uri}\nBrowser: {server.browser_url}")
+    print(f"Neo4j: {server.uri}\nBrowser: {server.browser_url}\n({server.login_hint()})")
     return 0
 
 
@@ -90,6 +90,7 @@ def browser_command(*, open_it: bool) -> int:
         base = server.browser_url or "http://127.0.0.1:7474/browser/"
         url = f"{base}{'&' if '?' in base else '?'}cmd=play&arg={kit.base_url}/guide.html"
         print(f"Neo4j: {server.uri}\nNeo4j Browser (with the graphmem guide): {url}")
+        print(f"({server.login_hint()})")
         print("Serving the guide and style until Ctrl-C.", flush=True)
         if open_it:
             webbrowser.open(url)
@@ -199,7 +200,7 @@ def _print_memory(mem: GraphMemory, user_id: str) -> None:
 def _print_where_to_look(server: Neo4jServer, user_id: str) -> None:
     print(f"\nNeo4j: {server.uri}")
     if server.browser_url:
-        print(f"Neo4j Browser: {server.browser_url}")
+        print(f"Neo4j Browser: {server.browser_url}\n({server.login_hint()})")
     key = Scope.of(user_id, None, DEMO_RUN_ID).key
     print(
         "In Browser, run:\n    MATCH (e:Entity)-[r]->(o:Entity) "

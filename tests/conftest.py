@@ -92,8 +92,7 @@ def cypher(neo4j_server: Neo4jServer) -> Iterator[Cypher]:
     """Run a read query on the test server directly (to check what graphmem wrote)."""
     from neo4j import GraphDatabase
 
-    auth = (neo4j_server.user, neo4j_server.password) if neo4j_server.password else None
-    with GraphDatabase.driver(neo4j_server.uri, auth=auth) as driver:
+    with GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver:
 
         def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
             records, _, _ = driver.execute_query(query, params)  # type: ignore[arg-type]

@@ -119,6 +119,7 @@ def main() -> None:
                 spec = {
                     "system": name,
                     "neo4j_uri": server.uri,
+                    "neo4j_password": server.password,
                     "base_url": oracle.base_url(name),
                     "stats_url": oracle.stats_url(name),
                     **settings,

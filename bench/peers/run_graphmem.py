@@ -24,7 +24,7 @@ class GraphmemSystem:
         self.llm, self.embed = Stopwatch(), Stopwatch()
         config = GraphMemConfig.model_validate(
             {
-                "neo4j": {"uri": spec["neo4j_uri"]},
+                "neo4j": {"uri": spec["neo4j_uri"], "password": spec["neo4j_password"]},
                 "llm": {"base_url": spec["base_url"], "api_key": "unused", "model": "oracle"},
                 "embedding_provider": "openai",
                 "embedding_model": "all-MiniLM-L6-v2",

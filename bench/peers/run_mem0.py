@@ -64,7 +64,7 @@ class Mem0System:
                 "config": {
                     "url": spec["neo4j_uri"],
                     "username": "neo4j",
-                    "password": "unused-auth-is-off",
+                    "password": spec["neo4j_password"],
                     "base_label": True,
                 },
             },

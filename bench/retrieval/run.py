@@ -138,7 +138,7 @@ def start_server(work: Path) -> tuple[Neo4jServer, LocalNeo4j | None]:
         return find_or_start(), None
     server = LocalNeo4j(work / "neo4j", heap="2g", pagecache="3g")
     server.start()
-    return Neo4jServer(uri=server.uri, kind="local"), server
+    return Neo4jServer(uri=server.uri, kind="local", password=server.password), server
 
 
 def main() -> None:

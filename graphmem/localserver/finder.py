@@ -25,7 +25,28 @@ class Neo4jServer:
     user: str = "neo4j"
     password: str | None = None
     browser_url: str | None = None
+    password_file: Path | None = None  # a local server's generated password (mode 0600)
     _stop: Callable[[], None] | None = field(default=None, repr=False)
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """For ``GraphDatabase.driver(server.uri, auth=server.auth)``."""
+        return (self.user, self.password) if self.password else None
+
+    def environ(self) -> dict[str, str]:
+        """NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, for a notebook or a child process."""
+        env = {"NEO4J_URI": self.uri, "NEO4J_USER": self.user}
+        if self.password:
+            env["NEO4J_PASSWORD"] = self.password
+        return env
+
+    def login_hint(self) -> str:
+        """How a person logs in to this server (in Browser, say), without printing a secret."""
+        if self.password_file is not None:
+            return f"log in as {self.user}, password in {self.password_file}"
+        if self.password:
+            return f"log in as {self.user} with NEO4J_PASSWORD"
+        return "no login needed"
 
     def config(self) -> Neo4jConfig:
         return Neo4jConfig.model_validate(
@@ -122,4 +143,12 @@ def _start_local(home: Path | None) -> Neo4jServer:
         if tmp is not None:
             tmp.cleanup()
 
-    return Neo4jServer(uri=server.uri, kind="local", browser_url=server.browser_url, _stop=stop)
+    return Neo4jServer(
+        uri=server.uri,
+        kind="local",
+        user=server.user,
+        password=server.password,
+        browser_url=server.browser_url,
+        password_file=server.password_file,
+        _stop=stop,
+    )

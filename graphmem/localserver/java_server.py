@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -13,7 +14,20 @@ from pathlib import Path
 
 from graphmem.errors import LocalServerError
 
-__all__ = ["NEO4J_VERSION", "LocalNeo4j", "cache_dir", "free_port", "install_jars"]
+__all__ = [
+    "NEO4J_USER",
+    "NEO4J_VERSION",
+    "LocalNeo4j",
+    "browser_url",
+    "cache_dir",
+    "free_port",
+    "install_jars",
+    "password_file",
+    "read_password",
+]
+
+NEO4J_USER = "neo4j"
+_DEFAULT_PASSWORD = "neo4j"  # what a system database created with auth off was given
 
 NEO4J_VERSION = "5.26.31"
 _POM = Path(__file__).with_name("pom.xml")
@@ -47,6 +61,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def password_file(home: Path) -> Path:
+    """Where a server home keeps its generated password (mode 0600)."""
+    return Path(home) / "conf" / "graphmem-password"
+
+
+def read_password(home: Path) -> str | None:
+    try:
+        return password_file(home).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _create_password(home: Path) -> str:
+    """A new random password, written so that only this user can read it."""
+    path = password_file(home)
+    password = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(password + "\n")
+    return password
 
 
 def _require(tool: str, hint: str) -> str:
@@ -86,6 +122,11 @@ def install_jars(version: str = NEO4J_VERSION) -> Path:
     return lib
 
 
+def browser_url(http_port: int, bolt_port: int) -> str:
+    """Neo4j Browser with the connect form filled in, but for the password."""
+    return f"http://127.0.0.1:{http_port}/browser/?dbms=bolt://{NEO4J_USER}@127.0.0.1:{bolt_port}"
+
+
 class LocalNeo4j:
     """One server process with its own home folder (conf, data, logs)."""
 
@@ -119,16 +160,36 @@ class LocalNeo4j:
 
     @property
     def browser_url(self) -> str:
-        return (
-            f"{self.http_url}/browser/?dbms=bolt://127.0.0.1:{self.bolt_port}"
-            "&preselectAuthMethod=NO_AUTH"
-        )
+        return browser_url(self.http_port, self.bolt_port)
+
+    @property
+    def user(self) -> str:
+        return NEO4J_USER
+
+    @property
+    def password(self) -> str:
+        """The generated password (in ``password_file(home)``); known once started."""
+        password = read_password(self.home)
+        if password is None:
+            raise LocalServerError(f"no password yet: start the server in {self.home} first")
+        return password
+
+    @property
+    def password_file(self) -> Path:
+        return password_file(self.home)
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.user, self.password)
 
     @property
     def log_file(self) -> Path:
         return self.home / "logs" / "console.log"
 
     def _write_conf(self) -> None:
+        # The store files and the password are this user's alone.
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         for sub in ("conf", "data", "logs", "run", "plugins"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         lines = [
@@ -137,8 +198,9 @@ class LocalNeo4j:
             f"server.bolt.listen_address=127.0.0.1:{self.bolt_port}",
             f"server.http.listen_address=127.0.0.1:{self.http_port}",
             "server.https.enabled=false",
-            # Loopback only, for development and tests; use your own server (NEO4J_URI) otherwise.
-            "dbms.security.auth_enabled=false",
+            # Loopback only, and still with a password: other local users and processes
+            # must not read anyone's memories.
+            "dbms.security.auth_enabled=true",
             f"server.memory.pagecache.size={self._pagecache}",
             "dbms.usage_report.enabled=false",
             "client.allow_telemetry=false",
@@ -159,6 +221,12 @@ class LocalNeo4j:
         )
         lib = install_jars(self.version)
         self._write_conf()
+        fresh = not (self.home / "data" / "databases" / "system").exists()
+        password = read_password(self.home)
+        if password is None:
+            password = _create_password(self.home)
+            if fresh:  # applied when the system database is created, on the first start
+                self._set_initial_password(java, lib, password)
         cmd = [
             java,
             f"-Xms{self._heap}",
@@ -189,12 +257,28 @@ class LocalNeo4j:
                 }
             )
         )
-        self._await_ready(timeout_seconds)
+        self._await_ready(timeout_seconds, password)
         return self
 
-    def _await_ready(self, timeout_seconds: float) -> None:
+    def _set_initial_password(self, java: str, lib: Path, password: str) -> None:
+        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
+        cmd = [java, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
+        result = subprocess.run(
+            [*cmd, "dbms", "set-initial-password", password],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise LocalServerError(
+                f"neo4j-admin could not set the initial password in {self.home}:\n"
+                f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
+            )
+
+    def _await_ready(self, timeout_seconds: float, password: str) -> None:
         from neo4j import GraphDatabase
-        from neo4j.exceptions import DriverError, Neo4jError
+        from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
@@ -204,8 +288,11 @@ class LocalNeo4j:
                     f"log tail:\n{self._log_tail()}"
                 )
             try:
-                with GraphDatabase.driver(self.uri, auth=None) as driver:
+                with GraphDatabase.driver(self.uri, auth=(NEO4J_USER, password)) as driver:
                     driver.verify_connectivity()
+                return
+            except AuthError:
+                self._adopt_legacy_home(password)
                 return
             except (DriverError, Neo4jError, OSError):
                 time.sleep(0.5)
@@ -214,6 +301,26 @@ class LocalNeo4j:
             f"Neo4j did not answer on {self.uri} within {timeout_seconds:.0f} s; "
             f"log tail:\n{self._log_tail()}"
         )
+
+    def _adopt_legacy_home(self, password: str) -> None:
+        """A home first started with auth off has the default password: replace it with ours."""
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import Neo4jError
+
+        try:
+            with GraphDatabase.driver(self.uri, auth=(NEO4J_USER, _DEFAULT_PASSWORD)) as driver:
+                driver.execute_query(
+                    "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+                    old=_DEFAULT_PASSWORD,
+                    new=password,
+                    database_="system",
+                )
+        except Neo4jError as exc:
+            self.stop()
+            raise LocalServerError(
+                f"the Neo4j in {self.home} refuses the password in {self.password_file}; "
+                "put that server's password in that file, or start from an empty home"
+            ) from exc
 
     def _log_tail(self, chars: int = 3000) -> str:
         try:

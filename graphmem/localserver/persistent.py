@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 
 from graphmem.localserver.finder import Neo4jServer
-from graphmem.localserver.java_server import LocalNeo4j, cache_dir, free_port
+from graphmem.localserver.java_server import (
+    NEO4J_USER,
+    LocalNeo4j,
+    browser_url,
+    cache_dir,
+    free_port,
+    password_file,
+    read_password,
+)
 
 __all__ = ["default_home", "ensure_running", "stop"]
 
@@ -45,13 +53,6 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _browser_url(http_port: int, bolt_port: int) -> str:
-    return (
-        f"http://127.0.0.1:{http_port}/browser/?dbms=bolt://127.0.0.1:{bolt_port}"
-        "&preselectAuthMethod=NO_AUTH"
-    )
-
-
 def ensure_running(
     home: Path | None = None, bolt_port: int = 7687, http_port: int = 7474
 ) -> Neo4jServer:
@@ -60,12 +61,18 @@ def ensure_running(
     state = _state_file(home)
     if state.exists():
         info = json.loads(state.read_text())
-        if _alive(int(info["pid"])):
+        password = read_password(home)
+        if _alive(int(info["pid"])) and password is not None:
             return Neo4jServer(
                 uri=f"bolt://127.0.0.1:{info['bolt_port']}",
                 kind="local",
-                browser_url=_browser_url(info["http_port"], info["bolt_port"]),
+                user=NEO4J_USER,
+                password=password,
+                browser_url=browser_url(info["http_port"], info["bolt_port"]),
+                password_file=password_file(home),
             )
+        if _alive(int(info["pid"])):  # started by an older graphmem, with auth off
+            stop(home)
     server = LocalNeo4j(
         home,
         bolt_port=bolt_port if _port_free(bolt_port) else free_port(),
@@ -73,7 +80,14 @@ def ensure_running(
         keep_tx_logs=True,
     )
     server.start()  # not stopped on exit: it keeps serving Browser
-    return Neo4jServer(uri=server.uri, kind="local", browser_url=server.browser_url)
+    return Neo4jServer(
+        uri=server.uri,
+        kind="local",
+        user=server.user,
+        password=server.password,
+        browser_url=server.browser_url,
+        password_file=server.password_file,
+    )
 
 
 def stop(home: Path | None = None, grace_seconds: float = 30.0) -> bool:

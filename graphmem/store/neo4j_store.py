@@ -9,6 +9,7 @@ from typing import Any
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
+    AuthError,
     DriverError,
     IncompleteCommit,
     Neo4jError,
@@ -73,6 +74,13 @@ class Neo4jStore:
                 f"{what}: Neo4j is unreachable ({exc}); check that the server runs and that "
                 "the URI (NEO4J_URI) points at it. Nothing was written; the call is safe to retry",
                 retryable=True,
+            ) from exc
+        except AuthError as exc:
+            raise StoreError(
+                f"{what}: Neo4j refused the credentials ({exc.code}: {exc.message}); set "
+                "neo4j.user / neo4j.password (NEO4J_USER / NEO4J_PASSWORD). graphmem's local "
+                "server keeps its password in <home>/conf/graphmem-password",
+                code=exc.code,
             ) from exc
         except Neo4jError as exc:
             raise StoreError(

@@ -62,6 +62,16 @@ def _run(driver: WebDriver, command: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "[data-testid='editor-Run']").click()
 
 
+def _log_in(driver: WebDriver, server: Neo4jServer) -> None:
+    """The local server has a password: type it into Browser's connect form."""
+    wait = WebDriverWait(driver, 90)
+    username = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='username']")))
+    assert username.get_attribute("value") == server.user  # the URL fills in the user
+    assert server.password, "the local server must have a password"
+    driver.find_element(By.CSS_SELECTOR, "[data-testid='password']").send_keys(server.password)
+    driver.find_element(By.CSS_SELECTOR, "[data-testid='connect']").click()
+
+
 def test_browser_draws_a_scope_with_the_graphmem_style(
     chromium: WebDriver,
     neo4j_server: Neo4jServer,
@@ -84,6 +94,7 @@ def test_browser_draws_a_scope_with_the_graphmem_style(
         kit = KitServer(Path(root)).start()
         try:
             chromium.get(neo4j_server.browser_url)
+            _log_in(chromium, neo4j_server)
             WebDriverWait(chromium, 90).until(
                 ec.presence_of_element_located(
                     (By.XPATH, "//*[contains(text(), 'Connected to Neo4j')]")

@@ -46,7 +46,7 @@ def test_saved_queries_run_as_written_and_use_indexes(
         "from": datetime(2000, 1, 1, tzinfo=UTC),
         "to": datetime(2100, 1, 1, tzinfo=UTC),
     }
-    with GraphDatabase.driver(neo4j_server.uri) as driver:
+    with GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver:
         query = path.read_text()
         driver.execute_query(query, params)
         plan = driver.execute_query("EXPLAIN " + query, params).summary.plan
@@ -61,7 +61,7 @@ def test_retired_facts_are_captioned_with_the_date_they_ended(
     script.enqueue_extraction([(uid, "Person"), ("Bergen", "City")], [(uid, "lives_in", "Bergen")])
     script.enqueue_decisions(("UPDATE", "N1", "E1", "moved"))
     memory.add("I moved to Bergen.", user_id=uid)
-    with GraphDatabase.driver(neo4j_server.uri) as driver:
+    with GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver:
         rows, _, _ = driver.execute_query(
             (kit_dir() / "01_scope_memory.cypher").read_text(),
             {"scope_key": f'["{uid}",null,null]'},

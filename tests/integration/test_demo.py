@@ -11,8 +11,10 @@ from graphmem.localserver import Neo4jServer
 def test_the_demo_remembers_the_sample_and_answers_from_it(
     neo4j_server: Neo4jServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEO4J_PASSWORD"):
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    for name, value in neo4j_server.environ().items():
+        monkeypatch.setenv(name, value)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
     assert main(["demo"]) == 0

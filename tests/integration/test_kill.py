@@ -39,16 +39,23 @@ def proxy(server: LocalNeo4j) -> Iterator[BoltFaultProxy]:
 
 
 @pytest.fixture
-def mem(proxy: BoltFaultProxy, minilm: Embedder) -> Iterator[GraphMemory]:
+def mem(proxy: BoltFaultProxy, server: LocalNeo4j, minilm: Embedder) -> Iterator[GraphMemory]:
     config = GraphMemConfig(
-        neo4j=Neo4jConfig(uri=proxy.uri, connect_timeout_seconds=2, retry_seconds=1)
+        neo4j=Neo4jConfig.model_validate(
+            {
+                "uri": proxy.uri,
+                "password": server.password,
+                "connect_timeout_seconds": 2,
+                "retry_seconds": 1,
+            }
+        )
     )
     with GraphMemory(config, llm=None, embedder=minilm) as m:
         yield m
 
 
 def _scope_snapshot(server: LocalNeo4j, scope: Scope) -> list[str]:
-    with GraphDatabase.driver(server.uri) as driver:
+    with GraphDatabase.driver(server.uri, auth=server.auth) as driver:
 
         def run(query: str, params: dict[str, object]) -> list[dict[str, object]]:
             records, _, _ = driver.execute_query(query, params)  # type: ignore[arg-type]
@@ -58,7 +65,7 @@ def _scope_snapshot(server: LocalNeo4j, scope: Scope) -> list[str]:
 
 
 def _episodes(server: LocalNeo4j, scope: Scope) -> int:
-    with GraphDatabase.driver(server.uri) as driver:
+    with GraphDatabase.driver(server.uri, auth=server.auth) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (ep:Episode) WHERE ep.scope_key = $k RETURN count(ep) AS n", {"k": scope.key}
         )

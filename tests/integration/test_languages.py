@@ -100,7 +100,7 @@ def test_a_fact_in_any_script_is_stored_found_and_shown_exactly(
         {"k": scope_key},
     )
     assert typed == [{"type": stored_rel.upper(), "labels": ["Entity", label], "fact": fact}]
-    with GraphDatabase.driver(neo4j_server.uri) as driver:
+    with GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth) as driver:
         rows, _, _ = driver.execute_query(
             (kit_dir() / "03_fact_history.cypher").read_text(),
             {"scope_key": scope_key, "name": who, "relation": stored_rel},

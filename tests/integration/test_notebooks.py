@@ -26,8 +26,10 @@ def test_notebook_runs_top_to_bottom(
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "commit without outputs"
 
-    monkeypatch.setenv("NEO4J_URI", neo4j_server.uri)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEO4J_PASSWORD"):
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    for var, value in neo4j_server.environ().items():
+        monkeypatch.setenv(var, value)
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     client = NotebookClient(

@@ -25,8 +25,7 @@ SCANS = {
 
 
 def _driver(server: Neo4jServer) -> Any:
-    auth = (server.user, server.password) if server.password else None
-    return GraphDatabase.driver(server.uri, auth=auth)
+    return GraphDatabase.driver(server.uri, auth=server.auth)
 
 
 def test_migrations_run_twice_without_error(neo4j_server: Neo4jServer, cypher: Cypher) -> None:
