@@ -95,6 +95,9 @@ class GraphMemConfig(_Frozen):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_dimensions: int = Field(default=384, ge=1, le=4096)
     embedding_base_url: str | None = None
+    # sentence-transformers only: "auto" runs the model with onnxruntime when it can (same
+    # vectors, 3-4x faster per query on CPU), else torch; "onnx" / "torch" force one.
+    embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     # Entity resolution (graphmem/resolution/names.py): names with equal keys are one entity;
     # a stored name at least this similar (cosine) to a new one, and not kept apart by the
     # rules (a number, qualifier or given name differs), is asked about in the resolver call.
@@ -132,6 +135,7 @@ class GraphMemConfig(_Frozen):
         _take(env, "GRAPHMEM_EMBEDDING_PROVIDER", top, "embedding_provider")
         _take(env, "GRAPHMEM_EMBEDDING_MODEL", top, "embedding_model")
         _take(env, "GRAPHMEM_EMBEDDING_BASE_URL", top, "embedding_base_url")
+        _take(env, "GRAPHMEM_EMBEDDING_BACKEND", top, "embedding_backend")
         _take(env, "GRAPHMEM_EMBEDDING_DIMENSIONS", top, "embedding_dimensions")
         _take(env, "GRAPHMEM_ENTITY_MATCH_THRESHOLD", top, "entity_match_threshold")
         try:

@@ -1016,4 +1016,4 @@ def _default_embedder(config: GraphMemConfig) -> Embedder:
         )
     from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(config.embedding_model)
+    return SentenceTransformerEmbedder(config.embedding_model, backend=config.embedding_backend)
