@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphmem import GraphMemConfig, GraphMemError, GraphMemory, OperationKind, Scope
+from graphmem import GraphMemConfig, GraphMemError, GraphMemory, OperationKind, Scope, ScopeError
 from graphmem.faultkit import RunQuery
 from graphmem.ports import Embedder
 from graphmem.testing import scope_snapshot
@@ -84,11 +84,13 @@ def check_case(
     """One fuzzed case; an AssertionError (or any non-GraphMemError) is a failure."""
     user = f"fuzz-{uuid.uuid4().hex[:6]}-{user_id}"
     triplet = {"source": source, "relation": relation, "target": target, "source_type": source_type}
+    bad_scope = False
     try:
         result = memory.add_triplets([triplet], user_id=user, metadata=metadata, resolver="rules")
         outcomes["written"] += 1
     except GraphMemError as exc:
         result = None
+        bad_scope = isinstance(exc, ScopeError)
         outcomes[f"refused: {type(exc).__name__}"] += 1
     if result is not None:
         stored = {r.id: r for r in memory.get_all(user_id=user)}
@@ -101,7 +103,15 @@ def check_case(
         assert fact.relation == normalize_relation(relation)
     with contextlib.suppress(GraphMemError):
         memory.search(query, user_id=user)
-    memory.forget(user_id=user)  # a valid scope: no error is acceptable here
+    if bad_scope:  # the id itself was refused: forget refuses it the same way
+        try:
+            memory.forget(user_id=user)
+        except ScopeError:
+            pass
+        else:
+            raise AssertionError(f"forget accepted a user id that add refused: {user!r}")
+    else:
+        memory.forget(user_id=user)  # a valid scope: no error is acceptable here
     assert bystander.untouched()
 
 
@@ -130,11 +140,12 @@ def run_fuzz(
             prop()
         except Exception:  # the falsifying example, shrunk: reported, not raised
             failure = traceback.format_exc(limit=3)[-3000:]
+        untouched = bystander.untouched()
     return {
         "cases_run": outcomes.pop("cases", 0),
         "failures": 0 if failure is None else 1,
         "first_failure": failure,
         "outcomes": dict(outcomes),
         "seconds": round(time.perf_counter() - start, 1),
-        "bystander_untouched": failure is None,
+        "bystander_untouched": untouched,
     }
