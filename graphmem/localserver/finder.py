@@ -13,7 +13,7 @@ from graphmem.config import Neo4jConfig
 from graphmem.errors import LocalServerError
 from graphmem.localserver.java_server import LocalNeo4j
 
-__all__ = ["DOCKER_IMAGE", "Neo4jServer", "find_or_start"]
+__all__ = ["DOCKER_IMAGE", "Neo4jServer", "find_or_start", "local_server"]
 
 DOCKER_IMAGE = "neo4j:5.26-community"
 
@@ -143,6 +143,11 @@ def _start_local(home: Path | None) -> Neo4jServer:
         if tmp is not None:
             tmp.cleanup()
 
+    return local_server(server, stop=stop)
+
+
+def local_server(server: LocalNeo4j, stop: Callable[[], None] | None = None) -> Neo4jServer:
+    """The Neo4jServer of a started LocalNeo4j (its password read from its home)."""
     return Neo4jServer(
         uri=server.uri,
         kind="local",

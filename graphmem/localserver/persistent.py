@@ -12,7 +12,7 @@ import socket
 import time
 from pathlib import Path
 
-from graphmem.localserver.finder import Neo4jServer
+from graphmem.localserver.finder import Neo4jServer, local_server
 from graphmem.localserver.java_server import (
     NEO4J_USER,
     LocalNeo4j,
@@ -80,14 +80,7 @@ def ensure_running(
         keep_tx_logs=True,
     )
     server.start()  # not stopped on exit: it keeps serving Browser
-    return Neo4jServer(
-        uri=server.uri,
-        kind="local",
-        user=server.user,
-        password=server.password,
-        browser_url=server.browser_url,
-        password_file=server.password_file,
-    )
+    return local_server(server)
 
 
 def stop(home: Path | None = None, grace_seconds: float = 30.0) -> bool:
