@@ -11,19 +11,29 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from graphmem.store.queries import cypher_dir
+from graphmem.store.queries import Dialect, cypher_dir
 
-__all__ = ["KitServer", "build_guide", "kit_dir", "saved_queries"]
+__all__ = ["KitServer", "build_guide", "kit_dir", "saved_queries", "saved_query_files"]
 
 
 def kit_dir() -> Path:
     return cypher_dir() / "browser"
 
 
-def saved_queries() -> list[tuple[str, str, list[str], str]]:
-    """(file name, title, :param lines, query) for every saved query, in file order."""
+def saved_query_files(dialect: Dialect = "5") -> list[Path]:
+    """The saved queries in order; with dialect "25" (Neo4j 2026+), a query that has a
+    variant in browser/cypher25/ (scope-filtered vector search) comes from there."""
     out = []
     for path in sorted(kit_dir().glob("[0-9][0-9]_*.cypher")):
+        variant = path.parent / "cypher25" / path.name
+        out.append(variant if dialect == "25" and variant.exists() else path)
+    return out
+
+
+def saved_queries(dialect: Dialect = "5") -> list[tuple[str, str, list[str], str]]:
+    """(file name, title, :param lines, query) for every saved query, in file order."""
+    out = []
+    for path in saved_query_files(dialect):
         comments: list[str] = []
         params: list[str] = []
         body: list[str] = []
@@ -38,7 +48,7 @@ def saved_queries() -> list[tuple[str, str, list[str], str]]:
     return out
 
 
-def build_guide(style_url: str) -> str:
+def build_guide(style_url: str, dialect: Dialect = "5") -> str:
     """A Neo4j Browser guide: one slide per saved query, each block runnable with a click."""
     slides = [
         "<slide class='row-fluid'><div class='col-sm-12'><h3>graphmem inspection kit</h3>"
@@ -48,7 +58,7 @@ def build_guide(style_url: str) -> str:
         "relation's caption is its name, and a retired fact's caption ends with ✗ and the date "
         "it stopped being true.</p></div></slide>"
     ]
-    for name, title, params, query in saved_queries():
+    for name, title, params, query in saved_queries(dialect):
         blocks = "".join(
             f"<pre class='pre-scrollable code runnable'>{html.escape(p)}</pre>" for p in params
         )
@@ -83,13 +93,13 @@ class _Handler(SimpleHTTPRequestHandler):
 class KitServer:
     """Serves guide.html and graphmem.grass on 127.0.0.1 (a background thread)."""
 
-    def __init__(self, root: Path, port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0, dialect: Dialect = "5") -> None:
         (root / "graphmem.grass").write_text((kit_dir() / "graphmem.grass").read_text())
         self._server = ThreadingHTTPServer(
             ("127.0.0.1", port), partial(_Handler, directory=str(root))
         )
         self._server.daemon_threads = True
-        (root / "guide.html").write_text(build_guide(f"{self.base_url}/graphmem.grass"))
+        (root / "guide.html").write_text(build_guide(f"{self.base_url}/graphmem.grass", dialect))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

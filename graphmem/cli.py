@@ -19,6 +19,7 @@ from graphmem.ports import Embedder
 if TYPE_CHECKING:
     from graphmem.memory import GraphMemory
     from graphmem.models import AddResult
+    from graphmem.store.queries import Dialect
     from graphmem.testing import ScriptedLLM
 
 __all__ = ["main"]
@@ -75,6 +76,20 @@ def server_command(action: str) -> int:
     return 0
 
 
+def _dialect(server: Neo4jServer) -> Dialect:
+    """Which saved-query variants suit the server ("5" if it cannot be asked)."""
+    from graphmem.errors import StoreError
+    from graphmem.store import Neo4jStore
+
+    store = Neo4jStore.connect(server.config())
+    try:
+        return store.dialect
+    except StoreError:
+        return "5"
+    finally:
+        store.close()
+
+
 def browser_command(*, open_it: bool) -> int:
     """Neo4j Browser, connected, with the inspection guide loaded; serves the kit until ^C."""
     import tempfile
@@ -86,7 +101,7 @@ def browser_command(*, open_it: bool) -> int:
 
     server = _find_server()
     with tempfile.TemporaryDirectory(prefix="graphmem-kit-") as root:
-        kit = KitServer(Path(root)).start()
+        kit = KitServer(Path(root), dialect=_dialect(server)).start()
         base = server.browser_url or "http://127.0.0.1:7474/browser/"
         url = f"{base}{'&' if '?' in base else '?'}cmd=play&arg={kit.base_url}/guide.html"
         print(f"Neo4j: {server.uri}\nNeo4j Browser (with the graphmem guide): {url}")

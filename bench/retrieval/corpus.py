@@ -166,6 +166,11 @@ def make_scope(n_facts: int, seed: int, n_queries: int = 100) -> Scope:
         )
     scope.facts = scope.facts[:n_facts] if len(scope.facts) > n_facts else scope.facts
     stored = {f.key for f in scope.facts}
+    # A multi-hop question is answerable only if the link it follows was stored too (the cut
+    # to n_facts can drop it): asking it anyway measured a path that is not in the memory.
+    sisters = {
+        p: s for p, s in sisters.items() if (p.casefold(), "has_sister", s.casefold()) in stored
+    }
     scope.queries = _queries(rng, scope.facts, people, sisters, info, stored, n_queries)
     return scope
 

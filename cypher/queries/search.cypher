@@ -145,10 +145,13 @@ CALL (linked_nodes) {
         RETURN r1, m LIMIT $max_expand
       }
       MATCH (f1:Fact {id: r1.fact_id})
+      // The linked entity is the query's subject: a first hop's relation words count only
+      // when the entity is its source ("X's sister": X has_sister S, not S has_sister X).
       WITH r1, m, vector.similarity.cosine(f1.embedding, $embedding) AS via,
-           [q IN $query_words WHERE any(w IN split(r1.name, '_')
-              WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))]
-             AS via_words
+           CASE WHEN startNode(r1) = e THEN
+             [q IN $query_words WHERE any(w IN split(r1.name, '_')
+                WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))]
+           ELSE [] END AS via_words
       ORDER BY via + $relation_bonus * size(via_words) DESC LIMIT $beam
       CALL (r1, m) {
         MATCH (m)-[r]-(:Entity)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,6 +115,9 @@ class Retriever:
                 "exact_max": cfg.exact_scan_max,
                 "oversample": cfg.oversample,
                 "max_k": cfg.max_k,
+                # Neo4j 2026+: neighbours asked of the scope-filtered indexes.
+                "k": math.ceil(candidates * cfg.oversample),
+                "entity_k": max(10, 2 * cfg.max_linked_entities),
                 "link_keys": link_keys,
                 "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
                 "max_linked": cfg.max_linked_entities,
@@ -137,6 +141,7 @@ class Retriever:
         hops = {h["id"]: h["hops"] for h in row["entity"]}
         fused = reciprocal_rank_fusion(
             {ch: [h["id"] for h in row[ch]] for ch in CHANNELS if ch in options.channels},
+            k=cfg.fusion_k,
             weights=cfg.channel_weights,
         )
         channels = {item: found for item, _, found in fused}

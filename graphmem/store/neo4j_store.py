@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, LiteralString
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -19,11 +19,17 @@ from neo4j.exceptions import (
 
 from graphmem.config import Neo4jConfig
 from graphmem.errors import SchemaError, StoreError
-from graphmem.store.queries import load_migrations, load_query
+from graphmem.store.queries import Dialect, load_migrations, load_query, load_statements
+from graphmem.store.server_info import ServerInfo
 
 __all__ = ["CommitLostError", "Neo4jStore"]
 
 Row = dict[str, Any]
+
+_REBUILD_SECONDS = 3600.0
+
+# Asked before the dialect is known (or the same in both).
+_DIALECT_FREE = frozenset({"server_info", "vector_indexes", "schema_version", "schema_version_set"})
 
 
 class Neo4jStore:
@@ -33,6 +39,8 @@ class Neo4jStore:
         self._driver = driver
         self._database = database
         self.queries_run = 0
+        self._server: ServerInfo | None = None
+        self._dialect: Dialect | None = None
 
     @classmethod
     def connect(cls, config: Neo4jConfig) -> Neo4jStore:
@@ -59,6 +67,29 @@ class Neo4jStore:
 
     def close(self) -> None:
         self._driver.close()
+
+    @property
+    def server(self) -> ServerInfo:
+        """The server's version and capabilities (asked once, then kept)."""
+        if self._server is None:
+            row = self._run_text("server_info", load_query("server_info"), {}, RoutingControl.READ)
+            self._server = ServerInfo(
+                version=str(row[0]["version"]),
+                edition=str(row[0]["edition"]),
+                cypher_versions=tuple(str(v) for v in row[0]["cypher"]),
+            )
+        return self._server
+
+    @property
+    def dialect(self) -> Dialect:
+        """ "25" when the server filters vector lookups by scope inside the index, else "5"."""
+        if self._dialect is None:
+            indexes = self._read("vector_indexes", {}) if self.server.filtered_vector_search else []
+            filtered = bool(indexes) and all(
+                "scope_key" in (row["properties"] or ()) for row in indexes
+            )
+            self._dialect = "25" if filtered else "5"
+        return self._dialect
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -97,10 +128,16 @@ class Neo4jStore:
         return self._run(name, params, RoutingControl.WRITE)
 
     def _run(self, name: str, params: Mapping[str, Any], routing: RoutingControl) -> list[Row]:
+        query = load_query(name) if name in _DIALECT_FREE else load_query(name, self.dialect)
+        return self._run_text(name, query, params, routing)
+
+    def _run_text(
+        self, name: str, query: LiteralString, params: Mapping[str, Any], routing: RoutingControl
+    ) -> list[Row]:
         with self._errors(name):
             self.queries_run += 1
             records, _, _ = self._driver.execute_query(
-                load_query(name), dict(params), routing_=routing, database_=self._database
+                query, dict(params), routing_=routing, database_=self._database
             )
         return [record.data() for record in records]
 
@@ -125,10 +162,29 @@ class Neo4jStore:
         if latest != current:
             self._write("schema_version_set", {"version": latest})
         self._check_dimensions(dimensions)
+        self._filter_vector_indexes(dimensions)
         return latest
 
+    def _filter_vector_indexes(self, dimensions: int) -> None:
+        """On a server that can, rebuild vector indexes that lack scope_key with it.
+
+        Not a numbered migration: the same database may move between 5.26 and 2026."""
+        self._dialect = None
+        if not self.server.filtered_vector_search or self.dialect == "25":
+            return
+        with self._errors("schema migration (filtered vector indexes)"):
+            for statement in load_statements("cypher25/filtered_vector_indexes"):
+                self.queries_run += 1
+                self._driver.execute_query(
+                    statement, {"dimensions": dimensions}, database_=self._database
+                )
+        # A vector index that is still populating refuses queries: be ready before returning
+        # (rebuilding 1M vectors takes minutes; a fresh database's are empty).
+        self.await_indexes(_REBUILD_SECONDS)
+        self._dialect = None
+
     def _check_dimensions(self, dimensions: int) -> None:
-        for row in self._read("vector_index_dimensions", {}):
+        for row in self._read("vector_indexes", {}):
             if row["dimensions"] is not None and int(row["dimensions"]) != dimensions:
                 raise SchemaError(
                     f"vector index {row['name']!r} holds {row['dimensions']}-dimensional "
@@ -149,6 +205,21 @@ class Neo4jStore:
 
     def load_context(self, scope_key: str, messages: int) -> Row:
         return self._read("load_context", {"scope_key": scope_key, "messages": messages})[0]
+
+    def summary_context(self, scope_key: str, max_messages: int) -> list[Row]:
+        return self._read("summary_context", {"scope_key": scope_key, "max_messages": max_messages})
+
+    def set_summary(self, scope_key: str, text: str, summarized_count: int, now: Any) -> bool:
+        rows = self._write(
+            "set_summary",
+            {
+                "scope_key": scope_key,
+                "text": text,
+                "summarized_count": summarized_count,
+                "now": now,
+            },
+        )
+        return bool(rows[0]["updated"])
 
     def resolve_entities(self, params: Mapping[str, Any]) -> Row:
         return self._read("resolve_entities", params)[0]

@@ -10,7 +10,7 @@ from neo4j import GraphDatabase
 from graphmem import GraphMemConfig, GraphMemory, SchemaError
 from graphmem.localserver import Neo4jServer
 from graphmem.store import Neo4jStore
-from graphmem.store.queries import cypher_dir, load_migrations
+from graphmem.store.queries import cypher_dir, load_migrations, load_query
 from graphmem.testing import HashingEmbedder, Script
 from tests.conftest import Cypher
 
@@ -58,12 +58,44 @@ def test_an_embedder_of_another_size_is_refused(neo4j_server: Neo4jServer) -> No
         GraphMemory(config, embedder=HashingEmbedder(128))
 
 
-@pytest.mark.parametrize(
-    "path", sorted((cypher_dir() / "queries").glob("*.cypher")), ids=lambda p: p.name
-)
-def test_every_query_file_passes_explain(neo4j_server: Neo4jServer, path: Any) -> None:
+QUERY_NAMES = sorted(p.stem for p in (cypher_dir() / "queries").glob("*.cypher"))
+VARIANTS = sorted(p.stem for p in (cypher_dir() / "queries" / "cypher25").glob("*.cypher"))
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_query_file_passes_explain(neo4j_server: Neo4jServer, name: str) -> None:
     with _driver(neo4j_server) as driver:
-        driver.execute_query("EXPLAIN " + path.read_text())
+        driver.execute_query("EXPLAIN " + load_query(name))
+        if Neo4jStore(driver).server.filtered_vector_search:  # the Cypher 25 variant too
+            driver.execute_query("EXPLAIN " + load_query(name, "25"))
+
+
+def test_the_server_decides_the_query_variants(neo4j_server: Neo4jServer, cypher: Cypher) -> None:
+    """2026+: vector indexes hold scope_key and the Cypher 25 variants run; an index built
+    without it (a database from 5.26) is rebuilt by migrate(). 5.26: the Cypher 5 queries."""
+    assert VARIANTS == ["resolve_entities", "search"]
+    with _driver(neo4j_server) as driver:
+        store = Neo4jStore(driver)
+        store.migrate(384)
+        info = store.server
+        assert info.release >= (5, 26)
+        indexes = "SHOW VECTOR INDEXES YIELD name, properties RETURN name, properties"
+        if not info.filtered_vector_search:
+            assert info.release < (2026, 1) and store.dialect == "5"
+            assert all(r["properties"] == ["embedding"] for r in cypher(indexes, {}))
+            return
+        assert store.dialect == "25"
+        driver.execute_query("DROP INDEX fact_embedding IF EXISTS")
+        driver.execute_query("DROP INDEX entity_embedding IF EXISTS")
+        [(_, _, unfiltered)] = [m for m in load_migrations() if m[0] == 3]
+        for statement in unfiltered:  # 0003: the vector indexes as 5.26 has them
+            driver.execute_query(statement, {"dimensions": 384})
+        assert Neo4jStore(driver).dialect == "5"  # what a 5.26 database looks like here
+        upgraded = Neo4jStore(driver)
+        upgraded.migrate(384)
+        assert upgraded.dialect == "25"
+    by_name = {r["name"]: r["properties"] for r in cypher(indexes, {})}
+    assert by_name["fact_embedding"] == by_name["entity_embedding"] == ["embedding", "scope_key"]
 
 
 def _operators(plan: Any) -> set[str]:
@@ -92,7 +124,7 @@ def test_queries_use_indexes_not_scans(
     memory.add("I play chess.", user_id=uid)  # labels and indexes exist and hold data
     with _driver(neo4j_server) as driver:
         plan = driver.execute_query(
-            "EXPLAIN " + (cypher_dir() / "queries" / f"{query}.cypher").read_text(),
+            "EXPLAIN " + load_query(query, memory.store.dialect)
         ).summary.plan
     used = _operators(plan)
     assert not used & SCANS, f"{query} scans: {used & SCANS}"
@@ -120,8 +152,8 @@ def test_the_vector_index_path_never_reads_the_whole_scope(
         real = mem.store.search
         mem.store.search = lambda p: calls.append(p) or real(p)  # type: ignore[method-assign]
         mem.search("who likes thing 7?", user_id=uid)
+        query = load_query("search", mem.store.dialect)
     with _driver(neo4j_server) as driver:
-        query = (cypher_dir() / "queries" / "search.cypher").read_text()
         plan = driver.execute_query("PROFILE " + query, calls[0]).summary.profile
     assert _rows_of(plan, "f:Fact(scope_key)") == 0
     assert _rows_of(plan, "e:Entity(scope_key)") == 0

@@ -1,0 +1,158 @@
+// Hybrid retrieval in one round trip, on Neo4j 2026+ (Cypher 25): the variant of
+// cypher/queries/search.cypher for vector indexes that hold scope_key, so both vector lookups
+// (semantic channel, entity linking) are filtered to the scope inside the index.
+//  semantic: the $k facts of the scope nearest the query embedding (SEARCH ... WHERE scope);
+//  keyword:  Lucene full-text over fact text, restricted to the scope inside Lucene;
+//  entity:   entities linked to the query (exact names, vector, full-text), then the facts of their
+//            1- or 2-hop subgraph (at most $max_expand relationships per entity), by similarity.
+// The caller fuses and reranks the ranked lists.
+// params: as search.cypher, plus $k INTEGER (semantic neighbours asked of the index) and
+//         $entity_k INTEGER (entities asked of the index for linking); $exact_max,
+//         $oversample and $max_k are not used.
+// returns: as search.cypher (exact is always false).
+CYPHER 25 replan=skip
+CALL () {
+  OPTIONAL CALL () {
+    WITH 1 AS one WHERE 'semantic' IN $channels
+    MATCH (f:Fact)
+      SEARCH f IN (VECTOR INDEX fact_embedding FOR $embedding
+                   WHERE f.scope_key = $scope_key LIMIT $k) SCORE AS score
+    RETURN f, score
+  }
+  WITH f, score
+  WHERE f IS NOT NULL
+    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+  WITH f, score ORDER BY score DESC LIMIT $limit
+  RETURN collect({id: f.id, score: score}) AS semantic
+}
+CALL () {
+  OPTIONAL CALL () {
+    WITH $fact_query AS q WHERE q IS NOT NULL AND 'keyword' IN $channels
+    CALL db.index.fulltext.queryNodes('fact_text_scoped', q, {limit: $limit * 4})
+    YIELD node, score
+    RETURN node AS f, score
+  }
+  WITH f, score
+  WHERE f IS NOT NULL AND f.scope_key = $scope_key
+    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+  WITH f, score ORDER BY score DESC LIMIT $limit
+  RETURN collect({id: f.id, score: score}) AS keyword
+}
+CALL () {
+  OPTIONAL CALL () {
+    WITH 1 AS one WHERE 'entity' IN $channels
+    UNWIND $link_keys AS key
+    MATCH (e:Entity {scope_key: $scope_key, normalized_name: key})
+    RETURN e, 1.0 AS link_score
+    UNION ALL
+    WITH 1 AS one WHERE 'entity' IN $channels
+    MATCH (e:Entity)
+      SEARCH e IN (VECTOR INDEX entity_embedding FOR $embedding
+                   WHERE e.scope_key = $scope_key LIMIT $entity_k) SCORE AS score
+    WITH e, score
+    WHERE score >= $link_min_score
+    RETURN e, score AS link_score
+    UNION ALL
+    WITH $entity_query AS q WHERE q IS NOT NULL AND 'entity' IN $channels
+    CALL db.index.fulltext.queryNodes('entity_name_scoped', q, {limit: $max_linked * 4})
+    YIELD node, score
+    WITH node AS e, score
+    WHERE e.scope_key = $scope_key
+    RETURN e, 0.5 + 0.5 * score / (1.0 + score) AS link_score
+  }
+  WITH e, max(link_score) AS link_score
+  WHERE e IS NOT NULL
+  ORDER BY link_score DESC LIMIT $max_linked
+  RETURN collect({id: e.id, name: e.name, type: e.type, score: link_score}) AS linked,
+         collect(e) AS linked_nodes
+}
+CALL (linked_nodes) {
+  OPTIONAL CALL (linked_nodes) {
+    UNWIND linked_nodes AS e
+    CALL (e) {
+      MATCH (e)-[r]-(:Entity)
+      WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL
+      RETURN r LIMIT $max_expand
+    }
+    RETURN r, 1 AS hops, 0.0 AS via, [] AS via_words
+    UNION ALL
+    // Two hops as a beam: follow only the $beam first hops most relevant to the query (for
+    // "X's sister", the fact "X has sister S"), so hubs such as a city do not flood the result.
+    UNWIND linked_nodes AS e
+    WITH e WHERE $depth >= 2
+    CALL (e) {
+      CALL (e) {
+        MATCH (e)-[r1]-(m:Entity)
+        WHERE r1.scope_key = $scope_key AND r1.fact_id IS NOT NULL AND r1.invalid_at IS NULL
+        RETURN r1, m LIMIT $max_expand
+      }
+      MATCH (f1:Fact {id: r1.fact_id})
+      // The linked entity is the query's subject: a first hop's relation words count only
+      // when the entity is its source ("X's sister": X has_sister S, not S has_sister X).
+      WITH r1, m, vector.similarity.cosine(f1.embedding, $embedding) AS via,
+           CASE WHEN startNode(r1) = e THEN
+             [q IN $query_words WHERE any(w IN split(r1.name, '_')
+                WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))]
+           ELSE [] END AS via_words
+      ORDER BY via + $relation_bonus * size(via_words) DESC LIMIT $beam
+      CALL (r1, m) {
+        MATCH (m)-[r]-(:Entity)
+        WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
+        RETURN r LIMIT $max_expand_second
+      }
+      RETURN r, via, via_words
+    }
+    RETURN r, 2 AS hops, via, via_words
+  }
+  WITH r, hops, via, via_words
+  WHERE r IS NOT NULL
+  MATCH (f:Fact {id: r.fact_id})
+  WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+    AND ($relations IS NULL OR f.relation IN $relations)
+    AND ($entity_types IS NULL OR f.source_type IN $entity_types
+         OR f.target_type IN $entity_types)
+    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+  // Score a path by similarity (a 2-hop path: the mean of its two facts) plus a bonus for each
+  // distinct query word its relations name: a word of 4+ letters that is a prefix of a query
+  // word or the reverse ("sister" ~ has_sister, "live" ~ lives_in). A path through a hub that
+  // names the same word twice gains nothing from the second hop.
+  WITH f, hops, via, via_words, vector.similarity.cosine(f.embedding, $embedding) AS own,
+       [q IN $query_words WHERE any(w IN split(f.relation, '_')
+          WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))] AS words
+  WITH f, hops,
+       CASE WHEN hops = 1 THEN own ELSE (own + via) / 2.0 END
+         + $relation_bonus * size(via_words + [w IN words WHERE NOT w IN via_words]) AS score
+  WITH f.id AS id, min(hops) AS hops, max(score) AS score
+  ORDER BY score DESC LIMIT $limit
+  RETURN collect({id: id, score: score, hops: hops}) AS entity
+}
+CALL (semantic, keyword, entity) {
+  UNWIND semantic + keyword + entity AS hit
+  WITH DISTINCT hit.id AS id
+  MATCH (f:Fact {id: id})
+  OPTIONAL MATCH (newer:Fact)-[:SUPERSEDES]->(f)
+  RETURN collect({id: f.id, source: f.source, relation: f.relation, target: f.target,
+                  fact: f.fact, source_type: f.source_type, target_type: f.target_type,
+                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids,
+                  replaced_by: newer.id,
+                  embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
+}
+RETURN semantic, keyword, entity, linked, facts, false AS exact

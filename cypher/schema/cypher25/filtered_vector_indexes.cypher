@@ -1,0 +1,21 @@
+// Neo4j 2026+ (Cypher 25): vector indexes that also hold scope_key, so a scoped vector lookup
+// (SEARCH ... WHERE x.scope_key = $scope_key) is filtered inside the index instead of asking
+// the shared index for thousands of neighbours and dropping the other scopes' afterwards.
+// graphmem applies this when the server supports it and an index lacks scope_key (a database
+// created on 5.26, or by an older graphmem); the indexes are rebuilt from the stored vectors.
+// Options (measured on real all-MiniLM-L6-v2 vectors, bench/vector_index.py ->
+// bench/results/vector-index.md): OPTIONS_NOTE
+DROP INDEX entity_embedding IF EXISTS;
+DROP INDEX fact_embedding IF EXISTS;
+CYPHER 25
+CREATE VECTOR INDEX entity_embedding IF NOT EXISTS FOR (e:Entity) ON e.embedding
+WITH [e.scope_key]
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine',
+                       `vector.quantization.enabled`: false,
+                       `vector.default_search_expansion_factor`: 10.0}};
+CYPHER 25
+CREATE VECTOR INDEX fact_embedding IF NOT EXISTS FOR (f:Fact) ON f.embedding
+WITH [f.scope_key]
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine',
+                       `vector.quantization.enabled`: false,
+                       `vector.default_search_expansion_factor`: 10.0}};
