@@ -63,6 +63,7 @@ from graphmem.retrieval.retriever import Retriever, SearchOptions
 from graphmem.store import CommitLostError, Neo4jStore
 from graphmem.store.neo4j_store import Row
 from graphmem.structured import UsageMeter, call_structured
+from graphmem.summaries import SummaryRefresher
 from graphmem.text import normalize_relation, relationship_type, require_unicode
 
 __all__ = ["GraphMemory"]
@@ -80,7 +81,6 @@ class _Episode:
     messages: list[Message]
     text: str
     metadata: Mapping[str, Any]
-    summary: dict[str, Any] | None = None
     fact_meta: dict[str, Any] = field(default_factory=dict)
     # The caller's idempotency key, or the episode id: either way a lost commit acknowledgement
     # is resolved by looking the key up, never by writing twice.
@@ -113,7 +113,12 @@ class GraphMemory:
         self._embedder = embedder if embedder is not None else _default_embedder(self.config)
         self._store = store if store is not None else Neo4jStore.connect(self.config.neo4j)
         retries = self.config.llm.max_output_retries
-        self._extractor = Extractor(self._llm, retries) if self._llm else None
+        self._extractor = (
+            Extractor(self._llm, retries, self.config.relation_context_messages)
+            if self._llm
+            else None
+        )
+        self._summaries = SummaryRefresher(self._store, self._extractor, self.config.summary_every)
         if reranker is None and self.config.retrieval.cross_encoder_model:
             from graphmem.adapters.cross_encoder import CrossEncoderReranker
 
@@ -141,6 +146,8 @@ class GraphMemory:
         return cls(GraphMemConfig.from_env(), **overrides)
 
     def close(self) -> None:
+        """Finish background summary refreshes (up to a minute), then close the driver."""
+        self._summaries.close()
         self._store.close()
 
     def __enter__(self) -> Self:
@@ -183,8 +190,7 @@ class GraphMemory:
         if key is not None and (stored := self._store.find_episode(scope.key, key)) is not None:
             return _replayed(stored, self._store.queries_run - queries_before)
 
-        window = max(self.config.context_messages, self.config.summary_every)
-        ctx = self._store.load_context(scope.key, window)
+        ctx = self._store.load_context(scope.key, self.config.context_messages)
         earlier = [Message(**m) for chunk in ctx["recent"] for m in json.loads(chunk)]
         recent = earlier[-self.config.context_messages :] if self.config.context_messages else []
         extraction = extractor.extract(new, ctx["summary"], recent, _self_name(scope), meter)
@@ -197,13 +203,6 @@ class GraphMemory:
             fact_meta=fact_meta,
             key=key or "",
         )
-        every = self.config.summary_every
-        total = int(ctx["message_count"]) + len(new)
-        if every and total - int(ctx["summarized_count"]) >= every:
-            unsummarized = int(ctx["message_count"]) - int(ctx["summarized_count"])
-            since = (earlier[-unsummarized:] if unsummarized > 0 else []) + new
-            text = extractor.summarize(ctx["summary"], since, meter)
-            episode.summary = {"text": text, "summarized_count": total}
 
         # Unusable items (a blank name, a relation of punctuation only) are reported on the
         # result as skipped, with the reason; nothing is dropped silently.
@@ -222,6 +221,12 @@ class GraphMemory:
             per_fact={},
             match_similar=True,
         )
+        # The summary is refreshed after the add, never inside it (at most 3 LLM calls per add).
+        total = int(ctx["message_count"]) + len(new)
+        if self.config.summary_refresh == "background" and self._summaries.due(
+            total, int(ctx["summarized_count"])
+        ):
+            self._summaries.schedule(scope)
         return result.model_copy(
             update={
                 "usage": meter.usage(),
@@ -333,6 +338,25 @@ class GraphMemory:
             neo4j_queries=self._store.queries_run - queries_before,
         )
 
+    def refresh_summary(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> Usage | None:
+        """Fold the messages said since the scope's rolling summary was last written into it,
+        now (one LLM call); None when there was nothing new. With
+        ``summary_refresh="background"`` (the default) adds do this on their own, after they
+        return; with ``"manual"`` it is the caller's to do, e.g. at the end of a session."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        self._require_extractor()
+        return self._summaries.refresh(scope)
+
+    def wait_for_summaries(self, timeout_seconds: float | None = None) -> bool:
+        """Wait until the background summary refreshes are done; False at the timeout."""
+        return self._summaries.wait(timeout_seconds)
+
     def _choose_resolver(self, choice: str, singles: frozenset[str], meter: UsageMeter) -> Resolver:
         if choice == "rules" or (choice == "auto" and self._llm is None):
             return rule_resolver(singles)
@@ -389,7 +413,6 @@ class GraphMemory:
                 "message_count": len(episode.messages),
                 "idempotency_key": episode.key,
             },
-            "summary": episode.summary,
         }
         try:
             written = self._store.apply_plan(params)

@@ -31,6 +31,13 @@ class UsageMeter:
         self.completion_tokens += completion_tokens
         self.by_role[role] = self.by_role.get(role, 0) + 1
 
+    def merge(self, usage: Usage) -> None:
+        self.calls += usage.llm_calls
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        for role, calls in usage.by_role.items():
+            self.by_role[role] = self.by_role.get(role, 0) + calls
+
     def usage(self) -> Usage:
         return Usage(
             llm_calls=self.calls,

@@ -4,7 +4,6 @@
 // params: $scope MAP {scope_key, scope_token, user_id, agent_id, run_id},
 //         $now DATETIME (system time), $episode MAP {id, observed_at DATETIME, messages_json,
 //              text, metadata_json, message_count, idempotency_key (unique per scope)},
-//         $summary MAP|null {text, summarized_count} (a refreshed rolling summary, if any),
 //         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
 //         $invalidations LIST<MAP> [{fact_id, reason, kind, at: DATETIME|null (default: the
 //              episode's time)}],
@@ -35,8 +34,6 @@ MERGE (s:Scope {scope_key: $scope.scope_key})
                 s.message_count = 0, s.summarized_count = 0, s.fact_count = 0,
                 s.entity_count = 0
 SET s.message_count = s.message_count + $episode.message_count, s.updated_at = $now
-FOREACH (sm IN CASE WHEN $summary IS NULL THEN [] ELSE [$summary] END |
-  SET s.summary = sm.text, s.summarized_count = sm.summarized_count)
 CREATE (ep:Episode {id: $episode.id, scope_key: $scope.scope_key, user_id: $scope.user_id,
                     idempotency_key: $episode.idempotency_key,
                     agent_id: $scope.agent_id, run_id: $scope.run_id, created_at: $now,

@@ -25,9 +25,10 @@ class Extraction:
 
 
 class Extractor:
-    def __init__(self, llm: LLM, output_retries: int) -> None:
+    def __init__(self, llm: LLM, output_retries: int, relation_context_messages: int = 2) -> None:
         self._llm = llm
         self._retries = output_retries
+        self._relation_context = relation_context_messages
 
     def extract(
         self,
@@ -49,7 +50,8 @@ class Extractor:
         )
         if not found.entities:  # nothing to relate: skip the second call
             return Extraction((), ())
-        system, user = relation_prompt.build(new, found.entities, summary, recent, self_name)
+        last = list(recent[-self._relation_context :]) if self._relation_context else []
+        system, user = relation_prompt.build(new, found.entities, last, self_name)
         related = call_structured(
             self._llm,
             role=relation_prompt.ROLE,

@@ -39,13 +39,15 @@ class RelationExtraction(BaseModel):
 def build(
     new: Sequence[Message],
     entities: Sequence[ExtractedEntity],
-    summary: str | None,
     recent: Sequence[Message],
     self_name: str,
 ) -> tuple[str, str]:
+    """The summary and the longer context went to the entity call, which resolved references
+    into the ENTITIES list; only the last few ``recent`` messages come along here (the
+    antecedents of "there" or "he"), so the context is not paid for twice."""
     listed = "\n".join(f"- {e.name} ({e.type})" for e in entities)
     user = (
-        f"EARLIER CONVERSATION\n{render_context(summary, recent)}\n\n"
+        f"EARLIER MESSAGES\n{render_context(None, recent)}\n\n"
         f"NEW MESSAGES\n{render_messages(new)}\n\nENTITIES\n{listed}"
     )
     return SYSTEM.format(self_name=self_name), user

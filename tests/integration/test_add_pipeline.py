@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphmem import GraphMemConfig, GraphMemory, OperationKind
 from graphmem.models import normalize_name
 from graphmem.ports import Embedder
-from graphmem.testing import Script
+from graphmem.testing import HTTPErrorReply, Script
 from tests.conftest import Cypher
 
 
@@ -69,24 +69,80 @@ def test_every_fact_traces_back_to_the_words_it_came_from(
     assert {(r["company"], r["valid"]) for r in typed} == {("Acme", False), ("Globex", True)}
 
 
-def test_the_rolling_summary_is_refreshed_every_n_messages_and_used_as_context(
-    config: GraphMemConfig, minilm: Embedder, script: Script, uid: str
+def test_the_rolling_summary_is_refreshed_after_the_add_and_used_as_context(
+    config: GraphMemConfig, minilm: Embedder, script: Script, uid: str, cypher: Cypher
 ) -> None:
     cfg = config.model_copy(update={"summary_every": 2, "context_messages": 1})
     with GraphMemory(cfg, embedder=minilm) as mem:
         script.enqueue_extraction([])
         first = mem.add("Hi, I'm planning a trip.", user_id=uid)
-        assert "summarize" not in first.usage.by_role
         script.enqueue_extraction([])
         script.enqueue("summarize", {"summary": "The user plans a trip to Japan."})
         second = mem.add("It's to Japan in May.", user_id=uid)
-        assert second.usage.by_role["summarize"] == 1
+        # Due now, but refreshed after the add returned: never a 4th call inside an add.
+        for result in (first, second):
+            assert "summarize" not in result.usage.by_role
+        assert mem.wait_for_summaries(30)
+        assert script.calls("summarize") == 1
+        summarize_prompt = next(r for r in script.requests if r.role == "summarize")
+        assert "planning a trip" in summarize_prompt.messages[1]["content"]
+        assert "Japan in May" in summarize_prompt.messages[1]["content"]
         script.enqueue_extraction([])
         mem.add("Any tips?", user_id=uid)
+    [row] = cypher(
+        "MATCH (s:Scope {scope_key: $k}) RETURN s.summary AS text, s.summarized_count AS n",
+        {"k": f'["{uid}",null,null]'},
+    )
+    assert row == {"text": "The user plans a trip to Japan.", "n": 2}
     third_prompt = script.requests[-1].messages[1]["content"]
     assert "The user plans a trip to Japan." in third_prompt
     assert "It's to Japan in May." in third_prompt  # the last M = 1 message
     assert "planning a trip" not in third_prompt  # older than M, only in the summary
+
+
+def test_a_failed_background_summary_lags_and_is_retried_after_the_next_add(
+    config: GraphMemConfig, minilm: Embedder, script: Script, uid: str, cypher: Cypher
+) -> None:
+    cfg = config.model_copy(update={"summary_every": 1})
+    with GraphMemory(cfg, embedder=minilm) as mem:
+        script.enqueue_extraction([])
+        script.enqueue("summarize", HTTPErrorReply(500), HTTPErrorReply(500))
+        first = mem.add("I was born in Porto.", user_id=uid)
+        assert mem.wait_for_summaries(30)
+        assert first.operations == ()  # the add itself is unaffected
+        rows = cypher(
+            "MATCH (s:Scope {scope_key: $k}) RETURN s.summary AS text",
+            {"k": f'["{uid}",null,null]'},
+        )
+        assert rows == [{"text": None}]
+        script.enqueue_extraction([])
+        script.enqueue("summarize", {"summary": "Born in Porto; now in Lisbon."})
+        mem.add("Now I live in Lisbon.", user_id=uid)
+        assert mem.wait_for_summaries(30)
+    [row] = cypher(
+        "MATCH (s:Scope {scope_key: $k}) RETURN s.summary AS text, s.summarized_count AS n",
+        {"k": f'["{uid}",null,null]'},
+    )
+    assert row == {"text": "Born in Porto; now in Lisbon.", "n": 2}
+    retried = [r for r in script.requests if r.role == "summarize"][-1].messages[1]["content"]
+    assert "Porto" in retried and "Lisbon" in retried  # nothing said was skipped
+
+
+def test_manual_summaries_are_refreshed_only_when_asked(
+    config: GraphMemConfig, minilm: Embedder, script: Script, uid: str
+) -> None:
+    cfg = config.model_copy(update={"summary_every": 1, "summary_refresh": "manual"})
+    with GraphMemory(cfg, embedder=minilm) as mem:
+        script.enqueue_extraction([])
+        mem.add("I collect stamps.", user_id=uid)
+        assert mem.wait_for_summaries(5)
+        assert script.calls("summarize") == 0
+        script.enqueue("summarize", {"summary": "The user collects stamps."})
+        usage = mem.refresh_summary(user_id=uid)
+        assert usage is not None and usage.by_role == {"summarize": 1}
+        assert mem.refresh_summary(user_id=uid) is None  # nothing new since
+        assert mem.refresh_summary(user_id=f"{uid}-nobody") is None
+        assert script.calls("summarize") == 1
 
 
 def test_tool_call_structured_output_works_end_to_end(
