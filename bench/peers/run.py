@@ -5,7 +5,7 @@
 
 One oracle server on 127.0.0.1 (bench/peers/oracle.py) answers both systems' LLM requests from
 the same ground truth and serves both the same all-MiniLM-L6-v2 embeddings. Each system runs
-in its own process (mem0 in its own virtual environment) against a fresh Neo4j 5.26 server
+in its own process (mem0 in its own virtual environment) against a fresh local Neo4j server
 with the same jars and settings, one system after the other. Scripted answers are fixtures:
 the figures compare engine work, request counts and token counts, not model quality.
 """
@@ -104,7 +104,7 @@ def main() -> None:
         "command": "bash scripts/bench-peers" + ("" if mode == "full" else f" --{mode}"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
-        "neo4j": "5.26 Community (local, heap 2g, page cache 2g), a fresh server per system",
+        "neo4j": "local, heap 2g, page cache 2g, a fresh server per system",
         "embedding": "all-MiniLM-L6-v2 (384 d) served over /v1/embeddings to both systems",
         "llm": "oracle server: the same ground-truth answers for both systems (fixtures)",
         "settings": settings,
@@ -115,6 +115,10 @@ def main() -> None:
             server_dir = work / f"neo4j-{name}"
             shutil.rmtree(server_dir, ignore_errors=True)
             server = LocalNeo4j(server_dir, heap="2g", pagecache="2g").start()
+            report["neo4j"] = (
+                f"Neo4j {server.version} Community (local, heap 2g, page cache 2g), "
+                "a fresh server per system"
+            )
             try:
                 spec = {
                     "system": name,
