@@ -77,6 +77,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def home_version(home: Path) -> str | None:
+    """The Neo4j version a server home was created with: a home keeps its server line (a 5.26
+    store is not silently migrated to 2026). Homes from before this record are 5.26."""
+    home = Path(home)
+    try:
+        return (home / "conf" / "graphmem-neo4j-version").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return NEO4J_LTS_VERSION if (home / "data" / "databases" / "system").exists() else None
+
+
 def password_file(home: Path) -> Path:
     """Where a server home keeps its generated password (mode 0600)."""
     return Path(home) / "conf" / "graphmem-password"
@@ -163,7 +173,8 @@ class LocalNeo4j:
         self.home = Path(home)
         self.bolt_port = bolt_port or free_port()
         self.http_port = http_port or free_port()
-        self.version = version or default_version()
+        # An explicit version wins, then the one the home was created with.
+        self.version = version or home_version(self.home) or default_version()
         self._heap = heap
         self._pagecache = pagecache
         self._keep_tx_logs = keep_tx_logs
@@ -237,6 +248,7 @@ class LocalNeo4j:
         lib = install_jars(self.version)
         self._write_conf()
         fresh = not (self.home / "data" / "databases" / "system").exists()
+        (self.home / "conf" / "graphmem-neo4j-version").write_text(self.version + "\n")
         password = read_password(self.home)
         if password is None:
             password = _create_password(self.home)

@@ -5,7 +5,12 @@ import pytest
 from graphmem import LocalServerError
 from graphmem.localserver import LocalNeo4j, find_or_start, java_runtime
 from graphmem.localserver.java_runtime import find_java, java_major, server_main_class
-from graphmem.localserver.java_server import NEO4J_LTS_VERSION, NEO4J_VERSION, install_jars
+from graphmem.localserver.java_server import (
+    NEO4J_LTS_VERSION,
+    NEO4J_VERSION,
+    home_version,
+    install_jars,
+)
 
 
 def test_missing_java_or_maven_is_a_clear_error(
@@ -67,3 +72,21 @@ def test_neo4j_uri_wins_and_is_never_stopped_by_us() -> None:
     )
     server.stop()  # a no-op for a server we did not start
     assert server.config().password is not None
+
+
+def test_a_home_keeps_the_server_line_it_was_created_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GRAPHMEM_NEO4J_VERSION", raising=False)
+    assert LocalNeo4j(tmp_path / "new").version == NEO4J_VERSION
+    legacy = tmp_path / "legacy"  # started by a graphmem from before the 2026 default
+    (legacy / "data" / "databases" / "system").mkdir(parents=True)
+    assert home_version(legacy) == NEO4J_LTS_VERSION
+    assert LocalNeo4j(legacy).version == NEO4J_LTS_VERSION
+    recorded = tmp_path / "recorded"
+    (recorded / "conf").mkdir(parents=True)
+    (recorded / "conf" / "graphmem-neo4j-version").write_text("2026.09.0\n")
+    monkeypatch.setenv("GRAPHMEM_NEO4J_VERSION", NEO4J_LTS_VERSION)
+    assert LocalNeo4j(recorded).version == "2026.09.0"  # the store decides, not the setting
+    assert LocalNeo4j(tmp_path / "other").version == NEO4J_LTS_VERSION
+    assert LocalNeo4j(recorded, version=NEO4J_LTS_VERSION).version == NEO4J_LTS_VERSION
