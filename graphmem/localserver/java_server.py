@@ -170,7 +170,9 @@ class LocalNeo4j:
         pagecache: str = "256m",
         keep_tx_logs: bool = False,
     ) -> None:
-        self.home = Path(home)
+        # Absolute: Neo4j resolves relative directories in neo4j.conf against its home, so a
+        # relative home would put the store in home/home.
+        self.home = Path(home).expanduser().absolute()
         self.bolt_port = bolt_port or free_port()
         self.http_port = http_port or free_port()
         # An explicit version wins, then the one the home was created with.

@@ -90,3 +90,14 @@ def test_a_home_keeps_the_server_line_it_was_created_with(
     assert LocalNeo4j(recorded).version == "2026.09.0"  # the store decides, not the setting
     assert LocalNeo4j(tmp_path / "other").version == NEO4J_LTS_VERSION
     assert LocalNeo4j(recorded, version=NEO4J_LTS_VERSION).version == NEO4J_LTS_VERSION
+
+
+def test_a_relative_home_writes_absolute_directories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    server = LocalNeo4j(Path("work") / "neo4j")
+    server._write_conf()
+    conf = (tmp_path / "work" / "neo4j" / "conf" / "neo4j.conf").read_text()
+    assert f"server.directories.data={tmp_path / 'work' / 'neo4j' / 'data'}" in conf
+    assert server.home == tmp_path / "work" / "neo4j"
