@@ -65,6 +65,7 @@ from graphmem.store.neo4j_store import Row
 from graphmem.structured import UsageMeter, call_structured
 from graphmem.summaries import SummaryRefresher
 from graphmem.text import normalize_relation, relationship_type, require_unicode
+from graphmem.times import storable
 
 __all__ = ["GraphMemory"]
 
@@ -196,7 +197,7 @@ class GraphMemory:
         extraction = extractor.extract(new, ctx["summary"], recent, _self_name(scope), meter)
         episode = _Episode(
             id=_new_id(),
-            observed_at=_aware(timestamp) if timestamp else datetime.now(UTC),
+            observed_at=storable(timestamp) if timestamp else datetime.now(UTC),
             messages=new,
             text="\n".join(f"{m.name or m.role}: {m.content}" for m in new),
             metadata=metadata or {},
@@ -279,7 +280,7 @@ class GraphMemory:
             metadata_properties(t.metadata)
         meter = UsageMeter()
         queries_before = self._store.queries_run
-        when = _aware(timestamp) if timestamp else datetime.now(UTC)
+        when = storable(timestamp) if timestamp else datetime.now(UTC)
         decide = self._choose_resolver(resolver, singles, meter)
         results: list[AddResult] = []
         batches = _batches(items, when, singles, batch_size)
@@ -297,7 +298,7 @@ class GraphMemory:
                     normalize_relation(t.relation),
                     normalize_name(t.target),
                 ): (
-                    _aware(t.valid_at) if t.valid_at else None,
+                    storable(t.valid_at) if t.valid_at else None,
                     {**call_meta, **metadata_properties(t.metadata)},
                 )
                 for t in batch
@@ -764,8 +765,8 @@ class GraphMemory:
                 "scope_key": scope.key,
                 "include_invalid": include_invalid,
                 "entity_key": normalize_name(entity) if entity else None,
-                "since": _aware(since) if since else None,
-                "until": _aware(until) if until else None,
+                "since": storable(since) if since else None,
+                "until": storable(until) if until else None,
                 "limit": limit,
             }
         )
@@ -911,10 +912,6 @@ def _replayed(stored: Row, neo4j_queries: int) -> AddResult:
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _self_name(scope: Scope) -> str:
     return scope.user_id or scope.agent_id or "user"
 
@@ -960,7 +957,7 @@ def _batches(
 ) -> list[list[Triplet]]:
     """Time-ordered batches; a batch never holds two values of one single-valued relation for
     the same source, so the later value can retire the earlier one."""
-    ordered = sorted(items, key=lambda t: _aware(t.valid_at) if t.valid_at else default_time)
+    ordered = sorted(items, key=lambda t: storable(t.valid_at) if t.valid_at else default_time)
     batches: list[list[Triplet]] = [[]]
     seen: set[tuple[str, str]] = set()
     for t in ordered:

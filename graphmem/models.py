@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from graphmem.errors import InvalidInputError, ScopeError
 from graphmem.text import name_key, require_unicode
+from graphmem.times import from_query
 
 __all__ = [
     "AddResult",
@@ -183,24 +184,13 @@ class Relation(_Model):
             fact=row["fact"],
             source_type=row.get("source_type"),
             target_type=row.get("target_type"),
-            created_at=_to_datetime(row["created_at"]),
-            valid_at=_to_datetime(row["valid_at"]),
-            invalid_at=_to_datetime(row["invalid_at"]) if row.get("invalid_at") else None,
+            created_at=from_query(row["created_at"]),
+            valid_at=from_query(row["valid_at"]),
+            invalid_at=from_query(row["invalid_at"]) if row.get("invalid_at") else None,
             invalid_reason=row.get("invalid_reason"),
             episode_ids=tuple(row.get("episode_ids") or ()),
             replaced_by=row.get("replaced_by"),
         )
-
-
-def _to_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    to_native = getattr(value, "to_native", None)  # neo4j.time.DateTime
-    if to_native is not None:
-        native = to_native()
-        if isinstance(native, datetime):
-            return native
-    raise TypeError(f"not a datetime: {value!r}")
 
 
 class EntityRef(_Model):

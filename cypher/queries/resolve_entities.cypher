@@ -67,7 +67,8 @@ CALL (found, item) {
   RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
                   target: f.target, target_key: f.target_key, fact: f.fact,
                   source_type: f.source_type, target_type: f.target_type,
-                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  created_at: toString(f.created_at), valid_at: toString(f.valid_at),
+                  invalid_at: toString(f.invalid_at),
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same
 }
 WITH collect({
@@ -97,7 +98,8 @@ CALL (nodes) {
   RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
                   target: f.target, target_key: f.target_key, fact: f.fact,
                   source_type: f.source_type, target_type: f.target_type,
-                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  created_at: toString(f.created_at), valid_at: toString(f.valid_at),
+                  invalid_at: toString(f.invalid_at),
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS candidates
 }
 RETURN matches, candidates, same_relation

@@ -28,6 +28,7 @@ from graphmem.retrieval.linking import content_words, mentions_self, scoped_full
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 from graphmem.text import normalize_entity_type, normalize_relation
+from graphmem.times import storable
 
 __all__ = ["CHANNELS", "Retriever", "SearchOptions"]
 
@@ -67,9 +68,7 @@ class SearchOptions:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None if moment is None else storable(moment)
 
 
 class Retriever:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -81,6 +82,48 @@ def test_rules_retire_a_single_valued_relation_and_time_travel_finds_it(
     )
     assert [r.target for r in then.relations if r.source == "Ana"] == ["Lisbon"]
     assert all(r.relation.valid_at <= datetime(2020, 1, 1, tzinfo=UTC) for r in then.relations)
+
+
+def test_times_come_back_exactly_as_given_on_every_read_path(
+    rules_memory: GraphMemory, uid: str
+) -> None:
+    """Queries return times as ISO strings (cheap to decode): the instant, the microseconds and
+    the zone (a fixed offset or a named zone, DST included) survive the round trip."""
+    given = {
+        "Tokyo": datetime(2024, 3, 31, 1, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=9))),
+        "Berlin": datetime(2024, 10, 27, 2, 30, 0, 1, tzinfo=ZoneInfo("Europe/Berlin")),
+        "Lima": datetime(1999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
+        "Oslo": datetime(2024, 1, 1, tzinfo=UTC),
+    }
+    rules_memory.add_triplets(
+        [Triplet(source="Ana", relation="visited", target=t, valid_at=v) for t, v in given.items()],
+        user_id=uid,
+    )
+    paths = {
+        "search": [
+            r.relation for r in rules_memory.search("Ana visited", user_id=uid, limit=10).relations
+        ],
+        "get_all": list(rules_memory.get_all(user_id=uid)),
+        "history": list(rules_memory.history(user_id=uid)),
+        # Filters with a named zone too (zoneinfo zones crashed the driver, graphmem/times.py).
+        "as_of": [
+            r.relation
+            for r in rules_memory.search(
+                "Ana visited",
+                user_id=uid,
+                as_of=datetime(2030, 1, 1, tzinfo=ZoneInfo("America/Lima")),
+                since=datetime(1999, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+            ).relations
+        ],
+    }
+    for path, relations in paths.items():
+        seen = {r.target: r.valid_at for r in relations if r.relation == "visited"}
+        assert seen.keys() == given.keys(), path
+        for target, moment in seen.items():
+            assert moment == given[target], (path, target)
+            assert moment.utcoffset() == given[target].utcoffset(), (path, target)
+            assert moment.tzinfo is not None and moment.microsecond == given[target].microsecond
+        assert all(r.created_at.tzinfo is not None for r in relations), path
 
 
 def test_filters_by_entity_type_relation_time_window_and_metadata(

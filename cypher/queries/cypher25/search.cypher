@@ -150,7 +150,8 @@ CALL (semantic, keyword, entity) {
   OPTIONAL MATCH (newer:Fact)-[:SUPERSEDES]->(f)
   RETURN collect({id: f.id, source: f.source, relation: f.relation, target: f.target,
                   fact: f.fact, source_type: f.source_type, target_type: f.target_type,
-                  created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
+                  created_at: toString(f.created_at), valid_at: toString(f.valid_at),
+                  invalid_at: toString(f.invalid_at),
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids,
                   replaced_by: newer.id,
                   embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
