@@ -84,44 +84,46 @@ CALL (linked_nodes) {
   OPTIONAL CALL (linked_nodes) {
     UNWIND linked_nodes AS e
     CALL (e) {
-      MATCH (e)-[r]-(:Entity)
+      MATCH (e)-[r]-(m:Entity)
       WHERE r.scope_key = $scope_key AND r.fact_id IS NOT NULL
-      RETURN r LIMIT $max_expand
+      RETURN r, m LIMIT $max_expand
     }
-    RETURN r, 1 AS hops, 0.0 AS via, [] AS via_words
-    UNION ALL
-    // Two hops as a beam: follow only the $beam first hops most relevant to the query (for
-    // "X's sister", the fact "X has sister S"), so hubs such as a city do not flood the result.
-    UNWIND linked_nodes AS e
-    WITH e WHERE $depth >= 2
-    CALL (e) {
-      CALL (e) {
-        MATCH (e)-[r1]-(m:Entity)
-        WHERE r1.scope_key = $scope_key AND r1.fact_id IS NOT NULL AND r1.invalid_at IS NULL
-        RETURN r1, m LIMIT $max_expand
-      }
-      MATCH (f1:Fact {id: r1.fact_id})
-      // The linked entity is the query's subject: a first hop's relation words count only
-      // when the entity is its source ("X's sister": X has_sister S, not S has_sister X).
-      WITH r1, m, vector.similarity.cosine(f1.embedding, $embedding) AS via,
-           CASE WHEN startNode(r1) = e THEN
-             [q IN $query_words WHERE any(w IN split(r1.name, '_')
-                WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))]
-           ELSE [] END AS via_words
-      ORDER BY via + $relation_bonus * size(via_words) DESC LIMIT $beam
+    // Each first hop's fact is read and scored once: it is a 1-hop result and, at depth 2, a
+    // candidate for the beam. The linked entity is the query's subject: a first hop's relation
+    // words count for the beam only when the entity is its source ("X's sister": X has_sister
+    // S, not S has_sister X).
+    MATCH (f1:Fact {id: r.fact_id})
+    WITH e, collect({r: r, m: m, f: f1,
+                     sim: vector.similarity.cosine(f1.embedding, $embedding),
+                     words: CASE WHEN startNode(r) = e THEN
+                       [q IN $query_words WHERE any(w IN split(r.name, '_')
+                          WHERE size(w) >= 4 AND size(q) >= 4
+                            AND (w STARTS WITH q OR q STARTS WITH w))]
+                       ELSE [] END}) AS firsts
+    CALL (firsts) {
+      UNWIND firsts AS h
+      RETURN h.f AS f, 1 AS hops, h.sim AS own, 0.0 AS via, [] AS via_words
+      UNION ALL
+      // Two hops as a beam: follow only the $beam first hops most relevant to the query (for
+      // "X's sister", the fact "X has sister S"), so hubs such as a city do not flood the result.
+      WITH firsts WHERE $depth >= 2
+      UNWIND firsts AS h
+      WITH h WHERE h.r.invalid_at IS NULL
+      ORDER BY h.sim + $relation_bonus * size(h.words) DESC LIMIT $beam
+      WITH h.r AS r1, h.m AS m, h.sim AS via, h.words AS via_words
       CALL (r1, m) {
         MATCH (m)-[r]-(:Entity)
         WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
         RETURN r LIMIT $max_expand_second
       }
-      RETURN r, via, via_words
+      MATCH (f:Fact {id: r.fact_id})
+      RETURN f, 2 AS hops, null AS own, via, via_words
     }
-    RETURN r, 2 AS hops, via, via_words
+    RETURN f, hops, own, via, via_words
   }
-  WITH r, hops, via, via_words
-  WHERE r IS NOT NULL
-  MATCH (f:Fact {id: r.fact_id})
-  WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+  WITH f, hops, own, via, via_words
+  WHERE f IS NOT NULL
+    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
          OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
              AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
     AND ($relations IS NULL OR f.relation IN $relations)
@@ -132,8 +134,11 @@ CALL (linked_nodes) {
   // Score a path by similarity (a 2-hop path: the mean of its two facts) plus a bonus for each
   // distinct query word its relations name: a word of 4+ letters that is a prefix of a query
   // word or the reverse ("sister" ~ has_sister, "live" ~ lives_in). A path through a hub that
-  // names the same word twice gains nothing from the second hop.
-  WITH f, hops, via, via_words, vector.similarity.cosine(f.embedding, $embedding) AS own,
+  // names the same word twice gains nothing from the second hop. Second hops are scored only
+  // once they passed the filters.
+  WITH f, hops, via, via_words,
+       CASE WHEN own IS NULL THEN vector.similarity.cosine(f.embedding, $embedding)
+         ELSE own END AS own,
        [q IN $query_words WHERE any(w IN split(f.relation, '_')
           WHERE size(w) >= 4 AND size(q) >= 4 AND (w STARTS WITH q OR q STARTS WITH w))] AS words
   WITH f, hops,
