@@ -89,6 +89,9 @@ class RetrievalConfig(_Frozen):
     # (hybrid recall@10 0.94 where the entity channel alone had 1.0, bench/retrieval 1k); 5
     # gave hybrid 1.0 at 1k and 10k.
     fusion_k: int = Field(default=5, ge=0, le=1000)
+    # The semantic channel runs as its own query beside the entity and keyword channels (two
+    # sessions at once), so the server works on both together; False: one query, one session.
+    concurrent_channels: bool = True
     channel_weights: dict[str, float] = Field(
         default_factory=lambda: {"entity": 3.0, "semantic": 1.0, "keyword": 0.5}
     )

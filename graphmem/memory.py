@@ -149,6 +149,7 @@ class GraphMemory:
     def close(self) -> None:
         """Finish background summary refreshes (up to a minute), then close the driver."""
         self._summaries.close()
+        self._retriever.close()
         self._store.close()
 
     def __enter__(self) -> Self:

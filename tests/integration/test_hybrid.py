@@ -168,6 +168,35 @@ def test_hybrid_fuses_channels_and_ranks_facts_found_twice_first(
     assert len(top.channels) >= 2 and top.score == max(r.score for r in found.relations)
 
 
+def test_concurrent_channels_give_the_one_query_result(
+    rules_memory: GraphMemory, config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    """The semantic channel in its own query, beside the others, changes nothing found."""
+    _life(rules_memory, uid)
+    single = config.model_copy(
+        update={
+            "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
+            "retrieval": config.retrieval.model_copy(update={"concurrent_channels": False}),
+        }
+    )
+    queries = ["Where does Ana's sister live?", "Which company employs her?", "climbing", "Eva"]
+    with GraphMemory(single, embedder=minilm) as one_query:
+        for query in queries:
+            for as_of in (None, Y2019 + timedelta(days=1)):
+                got = [
+                    (r.relation.id, round(r.score, 9), r.channels, r.hops)
+                    for r in rules_memory.search(
+                        query, user_id=uid, as_of=as_of, limit=20
+                    ).relations
+                ]
+                assert got, query
+                expected = [
+                    (r.relation.id, round(r.score, 9), r.channels, r.hops)
+                    for r in one_query.search(query, user_id=uid, as_of=as_of, limit=20).relations
+                ]
+                assert got == expected, (query, as_of)
+
+
 def test_two_hops_reach_the_facts_of_a_neighbour(rules_memory: GraphMemory, uid: str) -> None:
     _life(rules_memory, uid)
 
