@@ -116,6 +116,9 @@ class OnnxSentenceModel:
             _export(folder, target, normalize)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        # Idle worker threads block instead of spinning: a query's embedding is followed at
+        # once by the Neo4j query, and spinning threads took the cores the server needed.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(target), options, providers=["CPUExecutionProvider"]
         )
