@@ -163,14 +163,16 @@ def content_words(query: str) -> list[str]:
 
 
 def fulltext_query(query: str, max_terms: int = 12, fuzzy: bool = True) -> str | None:
-    """A Lucene query OR-ing the query's content words, fuzzy for longer ones (typos).
+    """A Lucene query OR-ing the query's content words, fuzzy for longer ones: one edit (a
+    wrong, missing, extra or swapped letter) per word. Lucene's default of two edits cost
+    ~2.5 ms more per search in the 1M-relation database of bench/retrieval.
 
     Terms are plain \\w+ tokens in lower case, so no Lucene operator or special character
     can come through from the user's text."""
     terms = content_words(query)
     if not terms:
         return None
-    return " OR ".join(f"{t}~" if fuzzy and len(t) >= 5 else t for t in terms[:max_terms])
+    return " OR ".join(f"{t}~1" if fuzzy and len(t) >= 5 else t for t in terms[:max_terms])
 
 
 def scoped_fulltext_query(
