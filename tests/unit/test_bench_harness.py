@@ -123,3 +123,18 @@ def test_the_plumbing_script_answers_every_role_graphmem_and_the_harness_use() -
     ]
     with pytest.raises(AssertionError, match="no reply for role"):
         llm.complete(ChatRequest("unknown", [{"role": "user", "content": "x"}], {}))
+
+
+def test_background_summary_calls_are_counted_apart_from_the_add() -> None:
+    from bench.peers.common import Oracle
+
+    before = {"extract_entities": {"requests": 4, "prompt_tokens": 400, "completion_tokens": 40}}
+    after = {
+        "extract_entities": {"requests": 5, "prompt_tokens": 500, "completion_tokens": 50},
+        "summarize": {"requests": 1, "prompt_tokens": 30, "completion_tokens": 9},
+        "embeddings": {"requests": 2, "prompt_tokens": 12, "completion_tokens": 0},
+    }
+    d = Oracle.delta(before, after)
+    assert (d["llm_calls"], d["llm_calls_in_add"], d["background_llm_calls"]) == (2, 1, 1)
+    assert (d["prompt_tokens"], d["prompt_tokens_in_add"]) == (130, 100)
+    assert d["embedding_requests"] == 2
