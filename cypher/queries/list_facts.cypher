@@ -3,8 +3,8 @@
 // params: $scope_key STRING, $include_invalid BOOLEAN, $entity_key STRING|null,
 //         $since DATETIME|null, $until DATETIME|null, $limit INTEGER
 // returns: id, source, relation, target, fact, source_type, target_type, created_at, valid_at,
-//          invalid_at, invalid_reason, episode_ids, replaced_by (id of the fact that superseded it);
-//          the times as ISO 8601 strings (see search.cypher)
+//          invalid_at, invalid_reason, episode_ids, replaced_by (id of the fact that
+//          superseded it); the times as ISO 8601 strings (see search.cypher)
 MATCH (f:Fact)
 WHERE f.scope_key = $scope_key
   AND ($include_invalid OR f.invalid_at IS NULL)

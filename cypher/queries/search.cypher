@@ -1,4 +1,6 @@
-// Hybrid retrieval in one round trip. Three channels, each filtered and bounded:
+// Hybrid retrieval in one query (by default graphmem runs it twice at once: $channels
+// ['semantic'] and the other two; RetrievalConfig.concurrent_channels). Three channels, each
+// filtered and bounded:
 //  semantic: facts nearest the query embedding; an exact cosine over the scope's facts while the
 //            scope is small ($exact_max), else the shared vector index asked for k neighbours,
 //            k growing with (facts in the database / facts in the scope) (no filtered ANN on 5.26);

@@ -1,6 +1,8 @@
-// Hybrid retrieval in one round trip, on Neo4j 2026+ (Cypher 25): the variant of
-// cypher/queries/search.cypher for vector indexes that hold scope_key, so both vector lookups
-// (semantic channel, entity linking) are filtered to the scope inside the index.
+// Hybrid retrieval in one query (by default graphmem runs it twice at once: $channels
+// ['semantic'] and the other two; RetrievalConfig.concurrent_channels), on Neo4j 2026+
+// (Cypher 25): the variant of cypher/queries/search.cypher for vector indexes that hold
+// scope_key, so both vector lookups (semantic channel, entity linking) are filtered to the
+// scope inside the index.
 //  semantic: the $k facts of the scope nearest the query embedding (SEARCH ... WHERE scope);
 //  keyword:  Lucene full-text over fact text, restricted to the scope inside Lucene;
 //  entity:   entities linked to the query (exact names, vector, full-text), then the facts of their
