@@ -2,8 +2,9 @@
 
 In: every datetime a caller gives (timestamps, valid_at, as_of, since, until) passes through
 ``storable`` before it becomes a query parameter. Naive means UTC. A zone other than a fixed
-offset or a pytz zone is replaced by the same instant in the pytz zone of the same name (or its
-fixed offset): neo4j 6.4 hands its own DateTime to ``tzinfo.utcoffset``, and the C
+offset or a pytz zone is replaced by the same instant in the pytz zone of the same name, or by
+its fixed offset (also where pytz's rules disagree with the caller's zone: past 2037, local
+mean time). Why: neo4j 6.4 hands its own DateTime to ``tzinfo.utcoffset``, and the C
 implementation of ``zoneinfo.ZoneInfo`` reads that object as a ``datetime`` and crashes the
 interpreter (a segmentation fault, reproduced with ``RETURN $t`` and a ZoneInfo-aware ``t``).
 
@@ -31,7 +32,13 @@ def storable(moment: datetime) -> datetime:
         return moment.replace(tzinfo=UTC)
     if isinstance(zone, timezone | pytz.BaseTzInfo):
         return moment
-    return moment.astimezone(_driver_zone(zone, moment))
+    converted = moment.astimezone(_driver_zone(zone, moment))
+    offset = moment.utcoffset()
+    if converted.utcoffset() != offset and offset is not None:
+        # pytz's rules end in 2037 (and may lag the system's tz database): keep the wall time
+        # and offset the caller gave, without the zone's name.
+        return moment.astimezone(timezone(offset))
+    return converted
 
 
 def _driver_zone(zone: tzinfo, moment: datetime) -> tzinfo:
