@@ -16,7 +16,7 @@ back into aware datetimes, named zones included.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone, tzinfo
+from datetime import UTC, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,24 +32,15 @@ def storable(moment: datetime) -> datetime:
         return moment.replace(tzinfo=UTC)
     if isinstance(zone, timezone | pytz.BaseTzInfo):
         return moment
-    converted = moment.astimezone(_driver_zone(zone, moment))
     offset = moment.utcoffset()
-    if converted.utcoffset() != offset and offset is not None:
-        # pytz's rules end in 2037 (and may lag the system's tz database): keep the wall time
-        # and offset the caller gave, without the zone's name.
-        return moment.astimezone(timezone(offset))
-    return converted
-
-
-def _driver_zone(zone: tzinfo, moment: datetime) -> tzinfo:
     name = getattr(zone, "key", None)  # zoneinfo.ZoneInfo
-    if isinstance(name, str):
-        try:
-            return pytz.timezone(name)
-        except pytz.UnknownTimeZoneError:
-            pass
-    offset = moment.utcoffset()
-    return timezone(offset) if offset is not None else UTC
+    if isinstance(name, str) and name in pytz.all_timezones_set:
+        named = moment.astimezone(pytz.timezone(name))
+        # pytz's rules end in 2037 and start after local mean time: where they disagree, the
+        # caller's offset is kept, without the zone's name.
+        if named.utcoffset() == offset:
+            return named
+    return moment.astimezone(timezone(offset) if offset is not None else UTC)
 
 
 def from_query(value: Any) -> datetime:

@@ -30,7 +30,7 @@ from graphmem.retrieval.linking import content_words, mentions_self, scoped_full
 from graphmem.store import Neo4jStore
 from graphmem.structured import UsageMeter, call_structured
 from graphmem.text import normalize_entity_type, normalize_relation
-from graphmem.times import storable
+from graphmem.times import from_query, storable
 
 __all__ = ["CHANNELS", "Retriever", "SearchOptions"]
 
@@ -247,7 +247,7 @@ class Retriever:
             id=fact["id"],
             score=score,
             text=fact["fact"],
-            valid_at=Relation.from_record(dict(fact)).valid_at,
+            valid_at=from_query(fact["valid_at"]),
             mentions=len(fact.get("episode_ids") or ()),
             hops=hops,
             embedding=fact.get("embedding"),
