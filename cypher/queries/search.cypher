@@ -21,7 +21,8 @@
 //         $metadata MAP|null, $with_embeddings BOOLEAN
 // returns: semantic, keyword, entity LIST<MAP {id, score[, hops]}>,
 //          linked LIST<MAP {id, name, type, score}>, facts LIST<MAP> (details of every id),
-//          exact BOOLEAN (whether the semantic channel scanned the scope exactly).
+//          exact BOOLEAN (whether the semantic channel scanned the scope exactly),
+//          scope_facts INTEGER (the facts the scope holds, retired ones included).
 //          Times leave as ISO 8601 strings (toString): the driver's pure-Python DateTime
 //          decoding cost ~9 ms per search (150 values) where datetime.fromisoformat costs
 //          ~1 us each; graphmem.models turns them back into aware datetimes, zone ids kept.
@@ -44,8 +45,8 @@ WITH scope_facts, scope_entities,
 // many neighbours as the scope holds (a small scope in a large database); else use the index.
 WITH scope_facts <= $exact_max AND scope_facts <= want_k AS exact,
      scope_entities <= $exact_max AND scope_entities <= want_ek AS exact_entities,
-     want_k, want_ek
-WITH exact, exact_entities,
+     want_k, want_ek, scope_facts
+WITH exact, exact_entities, scope_facts,
      CASE WHEN want_k > $max_k THEN $max_k WHEN want_k < $limit THEN $limit ELSE want_k END AS k,
      CASE WHEN want_ek > $max_k THEN $max_k WHEN want_ek < $limit THEN $limit ELSE want_ek END
        AS ek
@@ -210,4 +211,4 @@ CALL (semantic, keyword, entity) {
                   replaced_by: newer.id,
                   embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
 }
-RETURN semantic, keyword, entity, linked, facts, exact
+RETURN semantic, keyword, entity, linked, facts, exact, scope_facts

@@ -32,6 +32,12 @@ _REBUILD_SECONDS = 3600.0
 _DIALECT_FREE = frozenset({"server_info", "vector_indexes", "schema_version", "schema_version_set"})
 
 
+def _row(record: neo4j.Record) -> Row:
+    # Not record.data(): it walks every nested value looking for nodes to convert (~0.5 ms a
+    # search), and graphmem's queries return maps, lists and scalars only.
+    return dict(zip(record.keys(), record, strict=True))
+
+
 class Neo4jStore:
     """Thin, typed access to the queries in cypher/. Counts round trips (``queries_run``)."""
 
@@ -121,7 +127,27 @@ class Neo4jStore:
             raise StoreError(f"{what}: {exc}") from exc
 
     def _read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
-        return self._run(name, params, RoutingControl.READ)
+        """One auto-commit read; on a failure worth retrying, the retried managed transaction.
+
+        A managed transaction adds a COMMIT round trip and the retry machinery to every read
+        (search p50 7.8 -> 6.9 ms at a 1k-fact scope, measured); a read is safe to run twice."""
+        query = load_query(name) if name in _DIALECT_FREE else load_query(name, self.dialect)
+        try:
+            with self._driver.session(
+                database=self._database,
+                default_access_mode=neo4j.READ_ACCESS,
+                # Reads see this driver's earlier writes, as execute_query's reads do.
+                bookmark_manager=self._driver.execute_query_bookmark_manager,
+            ) as session:
+                self.queries_run += 1
+                return [_row(record) for record in session.run(query, dict(params))]
+        except (ServiceUnavailable, SessionExpired):
+            pass
+        except (Neo4jError, DriverError) as exc:
+            if not (isinstance(exc, Neo4jError) and exc.is_retryable()):
+                with self._errors(name):
+                    raise
+        return self._run_text(name, query, params, RoutingControl.READ)
 
     def _write(self, name: str, params: Mapping[str, Any]) -> list[Row]:
         """One statement in one managed write transaction (retried on transient errors)."""
@@ -139,7 +165,7 @@ class Neo4jStore:
             records, _, _ = self._driver.execute_query(
                 query, dict(params), routing_=routing, database_=self._database
             )
-        return [record.data() for record in records]
+        return [_row(record) for record in records]
 
     # -- schema ---------------------------------------------------------------------------
 

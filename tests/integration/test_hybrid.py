@@ -168,33 +168,55 @@ def test_hybrid_fuses_channels_and_ranks_facts_found_twice_first(
     assert len(top.channels) >= 2 and top.score == max(r.score for r in found.relations)
 
 
+def _variant(config: GraphMemConfig, **retrieval: object) -> GraphMemConfig:
+    return config.model_copy(
+        update={
+            "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
+            "retrieval": config.retrieval.model_copy(update=retrieval),
+        }
+    )
+
+
 def test_concurrent_channels_give_the_one_query_result(
     rules_memory: GraphMemory, config: GraphMemConfig, minilm: Embedder, uid: str
 ) -> None:
     """The semantic channel in its own query, beside the others, changes nothing found."""
     _life(rules_memory, uid)
-    single = config.model_copy(
-        update={
-            "llm": config.llm.model_copy(update={"base_url": None, "api_key": None}),
-            "retrieval": config.retrieval.model_copy(update={"concurrent_channels": False}),
-        }
-    )
     queries = ["Where does Ana's sister live?", "Which company employs her?", "climbing", "Eva"]
-    with GraphMemory(single, embedder=minilm) as one_query:
+    with (
+        GraphMemory(_variant(config, concurrent_channels=False), embedder=minilm) as one_query,
+        GraphMemory(_variant(config, concurrent_min_facts=0), embedder=minilm) as two_queries,
+    ):
         for query in queries:
             for as_of in (None, Y2019 + timedelta(days=1)):
+                before = two_queries.store.queries_run
                 got = [
                     (r.relation.id, round(r.score, 9), r.channels, r.hops)
-                    for r in rules_memory.search(
-                        query, user_id=uid, as_of=as_of, limit=20
-                    ).relations
+                    for r in two_queries.search(query, user_id=uid, as_of=as_of, limit=20).relations
                 ]
+                assert two_queries.store.queries_run - before == 2
                 assert got, query
                 expected = [
                     (r.relation.id, round(r.score, 9), r.channels, r.hops)
                     for r in one_query.search(query, user_id=uid, as_of=as_of, limit=20).relations
                 ]
                 assert got == expected, (query, as_of)
+
+
+def test_channels_run_concurrently_only_for_scopes_past_the_threshold(
+    rules_memory: GraphMemory, config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    _life(rules_memory, uid)
+    stored = len(rules_memory.history(user_id=uid))
+    for threshold, second_search in ((stored, 2), (stored + 1, 1)):
+        with GraphMemory(_variant(config, concurrent_min_facts=threshold), embedder=minilm) as mem:
+            trips = []
+            for _ in range(2):
+                before = mem.store.queries_run
+                assert mem.search("Where does Eva live?", user_id=uid).relations
+                trips.append(mem.store.queries_run - before)
+            # The first search of a scope is one query, and counts the scope's facts.
+            assert trips == [1, second_search], threshold
 
 
 def test_two_hops_reach_the_facts_of_a_neighbour(rules_memory: GraphMemory, uid: str) -> None:

@@ -163,4 +163,6 @@ CALL (semantic, keyword, entity) {
                   replaced_by: newer.id,
                   embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
 }
-RETURN semantic, keyword, entity, linked, facts, false AS exact
+OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
+RETURN semantic, keyword, entity, linked, facts, false AS exact,
+       coalesce(s.fact_count, 0) AS scope_facts
