@@ -1,17 +1,18 @@
-"""The ``graphmem`` command: ``demo``, ``browser`` and ``server start|stop|status``."""
+"""``graphmem demo``, ``browser`` and ``server start|stop|status``: the local Neo4j and what
+to look at in it."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import click
+
+from graphmem.cli.common import find_server
 from graphmem.config import GraphMemConfig
-from graphmem.errors import GraphMemError
 from graphmem.localserver import Neo4jServer
 from graphmem.models import Scope
 from graphmem.ports import Embedder
@@ -22,41 +23,9 @@ if TYPE_CHECKING:
     from graphmem.store.queries import Dialect
     from graphmem.testing import ScriptedLLM
 
-__all__ = ["main"]
+__all__ = ["COMMANDS"]
 
 DEMO_RUN_ID = "graphmem-demo"  # the demo only ever touches this run's memory
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="remember a sample conversation, search it, show where to look")
-    browser = sub.add_parser(
-        "browser", help="start or find Neo4j and print (or open) Neo4j Browser with the kit"
-    )
-    browser.add_argument("--open", action="store_true", help="open it in a web browser")
-    server = sub.add_parser("server", help="the local Neo4j kept for the demo and Browser")
-    server.add_argument("action", choices=["start", "stop", "status"])
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "demo":
-            return demo()
-        if args.command == "browser":
-            return browser_command(open_it=args.open)
-        return server_command(args.action)
-    except GraphMemError as exc:
-        print(f"graphmem: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-
-
-def _find_server() -> Neo4jServer:
-    if os.environ.get("NEO4J_URI"):
-        from graphmem.localserver import find_or_start
-
-        return find_or_start()
-    from graphmem.localserver.persistent import ensure_running
-
-    return ensure_running()
 
 
 def server_command(action: str) -> int:
@@ -99,7 +68,7 @@ def browser_command(*, open_it: bool) -> int:
 
     from graphmem.browser_kit import KitServer
 
-    server = _find_server()
+    server = find_server()
     with tempfile.TemporaryDirectory(prefix="graphmem-kit-") as root:
         kit = KitServer(Path(root), dialect=_dialect(server)).start()
         base = server.browser_url or "http://127.0.0.1:7474/browser/"
@@ -138,7 +107,7 @@ def demo() -> int:
     sample: dict[str, Any] = json.loads(
         resources.files("graphmem.samples").joinpath("alice.json").read_text(encoding="utf-8")
     )
-    server = _find_server()
+    server = find_server()
     config = GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
     scripted: ScriptedLLM | None = None
     if config.llm.api_key is None and config.llm.base_url is None:
@@ -225,5 +194,24 @@ def _print_where_to_look(server: Neo4jServer, user_id: str) -> None:
         print("The local Neo4j keeps running for Browser; stop it with: graphmem server stop")
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+@click.command(name="demo")
+def demo_command() -> None:
+    """Remember a sample conversation, search it, show where to look."""
+    demo()
+
+
+@click.command(name="browser")
+@click.option("--open", "open_it", is_flag=True, help="open it in a web browser")
+def browser_cmd(open_it: bool) -> None:
+    """Start or find Neo4j and print (or open) Neo4j Browser with the inspection kit."""
+    browser_command(open_it=open_it)
+
+
+@click.command(name="server")
+@click.argument("action", type=click.Choice(["start", "stop", "status"]))
+def server_cmd(action: str) -> None:
+    """The local Neo4j kept for the demo, Browser and the memory commands."""
+    server_command(action)
+
+
+COMMANDS = (demo_command, browser_cmd, server_cmd)
