@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +71,7 @@ class Batch:
 class ImportReport:
     key: str
     batches: list[Batch] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def written(self) -> int:
@@ -91,6 +93,7 @@ class ImportReport:
             "batches_replayed": self.replayed,
             "items": self.items,
             "operations": sum(b.operations for b in self.batches),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -257,6 +260,7 @@ def import_triplets(
     # value of a single-valued relation then retires the earlier one, across batches too.
     ordered = sorted(triplets, key=lambda t: storable(t.valid_at) if t.valid_at else now)
     report = ImportReport(key)
+    started = time.perf_counter()
     for number, start in enumerate(range(0, len(ordered), batch_size)):
         chunk = ordered[start : start + batch_size]
         result = mem.add_triplets(
@@ -272,6 +276,7 @@ def import_triplets(
         )
         batch = Batch(number, len(chunk), result.replayed, len(result.operations))
         report.batches.append(batch)
+        report.seconds = time.perf_counter() - started
         if on_batch is not None:
             on_batch(batch)
     return report
@@ -287,6 +292,7 @@ def import_conversation(
 ) -> ImportReport:
     """One ``add`` per turn, in order (the extraction of each sees the ones before it)."""
     report = ImportReport(key)
+    started = time.perf_counter()
     for number, turn in enumerate(turns):
         result = mem.add(
             list(turn.messages),
@@ -298,6 +304,7 @@ def import_conversation(
         )
         batch = Batch(number, len(turn.messages), result.replayed, len(result.operations))
         report.batches.append(batch)
+        report.seconds = time.perf_counter() - started
         if on_batch is not None:
             on_batch(batch)
     return report

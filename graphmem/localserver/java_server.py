@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from graphmem.errors import LocalServerError
+from graphmem.localserver.jar_lock import fetch, read_lock
 from graphmem.localserver.java_runtime import find_java, server_main_class
 
 __all__ = [
@@ -116,14 +117,24 @@ def _require(tool: str, hint: str) -> str:
     return path
 
 
-def install_jars(version: str | None = None) -> Path:
-    """Resolve the server's jars from Maven Central into the cache (once per version)."""
+def install_jars(version: str | None = None, *, use_lock: bool = True) -> Path:
+    """The server's jars from Maven Central in the cache (once per version): downloaded as
+    graphmem's lock file for the version lists them (no Maven needed), else resolved by Maven."""
     version = version or default_version()
     lib = cache_dir() / "neo4j" / version / "lib"
     done = lib / ".complete"
     if done.exists():
         return lib
-    mvn = _require("mvn", "install Maven (e.g. apt-get install maven), or set NEO4J_URI")
+    locked = read_lock(version) if use_lock else None
+    if locked is not None:
+        fetch(locked, lib)
+        done.write_text(version)
+        return lib
+    mvn = _require(
+        "mvn",
+        f"graphmem has no jar list for Neo4j {version}, so Maven resolves it: install Maven "
+        "(e.g. apt-get install maven), or set NEO4J_URI",
+    )
     env = dict(os.environ)
     if shutil.which("java") is None and "JAVA_HOME" not in env:
         # Maven needs a Java too: lend it the one that will run the server.
