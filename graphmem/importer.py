@@ -249,10 +249,11 @@ def import_triplets(
     batch_size: int = 1000,
     single_valued: Sequence[str] | None = None,
     resolver: Literal["auto", "llm", "rules"] = "auto",
+    match_similar: bool = True,
     on_batch: Callable[[Batch], None] | None = None,
 ) -> ImportReport:
     """Write ``triplets`` in time order, ``batch_size`` per transaction; see the module doc
-    for how a rerun resumes."""
+    for how a rerun resumes. ``resolver`` and ``match_similar`` as for add_triplets."""
     if not 1 <= batch_size <= 10_000:
         raise InvalidInputError(f"batch_size must be within 1..10000, got {batch_size}")
     now = datetime.now(UTC)
@@ -271,6 +272,7 @@ def import_triplets(
             timestamp=now,
             single_valued=single_valued,
             resolver=resolver,
+            match_similar=match_similar,
             batch_size=batch_size,
             idempotency_key=f"{key}/{number}",
         )

@@ -38,6 +38,11 @@ _SUFFIX_FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "
     help="triplets: who settles conflicts (rules needs no LLM)",
 )
 @click.option("--single-valued", multiple=True, metavar="RELATION", help="e.g. lives_in")
+@click.option(
+    "--exact-names",
+    is_flag=True,
+    help="triplets: merge entities by exact name only (faster for canonical names)",
+)
 @click.option("--key", help="import key (default: a hash of the file): same key, same import")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
 @scope_options
@@ -50,6 +55,7 @@ def import_file(  # noqa: PLR0917 (one parameter per option)
     messages_per_add: int,
     resolver: Literal["auto", "llm", "rules"],
     single_valued: tuple[str, ...],
+    exact_names: bool,
     key: str | None,
     no_progress: bool,
     user_id: str | None,
@@ -94,6 +100,7 @@ def import_file(  # noqa: PLR0917 (one parameter per option)
                 batch_size=batch_size,
                 single_valued=single_valued or None,
                 resolver=resolver,
+                match_similar=not exact_names,
                 on_batch=step,
             )
     bar.close()

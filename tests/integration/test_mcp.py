@@ -4,12 +4,15 @@ real Neo4j: the tools and their schemas, each tool called, the graph checked."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import time
 from typing import Any
 
 from mcp import Client, StdioServerParameters
 
 from graphmem import GraphMemory
 from graphmem.localserver import Neo4jServer
+from graphmem.localserver.java_server import free_port
 from graphmem.testing import DecisionsByText, OpenAICompatibleServer, Script
 from tests.integration.cli_helpers import GRAPHMEM, cli_env
 
@@ -124,3 +127,40 @@ def test_without_a_default_scope_every_call_must_name_one(
     unscoped, scoped = _run(params, steps)
     assert unscoped.is_error and "no scope" in unscoped.content[0].text
     assert not scoped.is_error and scoped.structured_content["facts"] == []
+
+
+def test_streamable_http_serves_the_same_tools(
+    neo4j_server: Neo4jServer, memory: GraphMemory, uid: str
+) -> None:
+    port = free_port()
+    args = [GRAPHMEM, "mcp", "--transport", "http", "--port", str(port), "--user", uid]
+    with subprocess.Popen(args, env=cli_env(neo4j_server), stderr=subprocess.PIPE) as server:
+        try:
+
+            async def steps() -> Any:
+                deadline = time.monotonic() + 120
+                while True:  # the server loads its model before it listens
+                    try:
+                        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                            listed = await client.list_tools()
+                            added = await client.call_tool(
+                                "add_triplets",
+                                {
+                                    "triplets": [
+                                        {"source": "Åsa", "relation": "likes", "target": "fika"}
+                                    ]
+                                },
+                            )
+                            return listed, added
+                    except Exception:
+                        if server.poll() is not None or time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(0.5)
+
+            listed, added = asyncio.run(steps())
+        finally:
+            server.terminate()
+            server.wait(30)
+    assert {t.name for t in listed.tools} == TOOLS
+    assert not added.is_error
+    assert [(f.source, f.target) for f in memory.get_all(user_id=uid)] == [("Åsa", "fika")]
