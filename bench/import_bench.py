@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,16 +113,22 @@ def _run(env: dict[str, str], args: list[str]) -> tuple[dict[str, Any], float]:
     return json.loads(done.stdout), time.perf_counter() - start
 
 
-def _killed(env: dict[str, str], args: list[str], written: Callable[[], int], at: int) -> int:
-    """Start the import, SIGKILL it once ``at`` batches are stored; the batches stored then."""
+def _kill_and_rerun(
+    env: dict[str, str], driver: Any, command: list[str], user: str, batches: int
+) -> tuple[int, dict[str, Any], float]:
+    """Start the import, SIGKILL it once a third of ``batches`` transactions are stored, run
+    it again; the transactions stored at the kill, the rerun's report and wall time."""
+    args = [*command, "--user", user]
     with subprocess.Popen([GRAPHMEM, *args, "--no-progress"], env=env) as proc:
-        while written() < at:
+        while _count(driver, EPISODES, user) < max(1, batches // 3):
             if proc.poll() is not None:
                 raise SystemExit(f"the import ended (code {proc.returncode}) before the kill")
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    return written()
+    before = _count(driver, EPISODES, user)
+    resumed, wall = _run(env, args)
+    return before, resumed, wall
 
 
 def _triplets(env: dict[str, str], driver: Any, n: int) -> dict[str, Any]:
@@ -143,13 +148,7 @@ def _triplets(env: dict[str, str], driver: Any, n: int) -> dict[str, Any]:
     exact, _ = _run(env, [*common, "--user", "import-exact", "--exact-names"])
     batches = whole["batches"]
     print("triplets: killed and resumed", flush=True)
-    before = _killed(
-        env,
-        [*common, "--user", "import-killed"],
-        lambda: _count(driver, EPISODES, "import-killed"),
-        max(1, batches // 3),
-    )
-    resumed, resumed_wall = _run(env, [*common, "--user", "import-killed"])
+    before, resumed, resumed_wall = _kill_and_rerun(env, driver, common, "import-killed", batches)
     return {
         "triplets": len(facts),
         "batches": batches,
@@ -188,13 +187,7 @@ def _conversation(env: dict[str, str], driver: Any, turns: int) -> dict[str, Any
     whole, whole_wall = _run(env, [*common, "--user", "locomo-whole"])
     adds = whole["batches"]
     print("conversation: killed and resumed", flush=True)
-    before = _killed(
-        env,
-        [*common, "--user", "locomo-killed"],
-        lambda: _count(driver, EPISODES, "locomo-killed"),
-        max(1, adds // 3),
-    )
-    resumed, resumed_wall = _run(env, [*common, "--user", "locomo-killed"])
+    before, resumed, resumed_wall = _kill_and_rerun(env, driver, common, "locomo-killed", adds)
     return {
         "sample": sample["sample_id"],
         "messages": whole["items"],

@@ -39,6 +39,8 @@ __all__ = [
     "import_conversation",
     "import_key",
     "import_triplets",
+    "locomo_text",
+    "parse_locomo_time",
     "read_conversation",
     "read_triplets",
 ]
@@ -214,8 +216,8 @@ def _locomo_turns(sample: Mapping[str, Any], per_add: int, path: Path) -> list[T
     turns: list[Turn] = []
     for n in numbers:
         said = conv.get(f"session_{n}") or []
-        when = _locomo_time(conv.get(f"session_{n}_date_time"), f"{path}: session {n}")
-        messages = [Message(role="user", name=t["speaker"], content=_locomo_text(t)) for t in said]
+        when = parse_locomo_time(conv.get(f"session_{n}_date_time"), f"{path}: session {n}")
+        messages = [Message(role="user", name=t["speaker"], content=locomo_text(t)) for t in said]
         for start in range(0, len(messages), per_add):
             turns.append(Turn(tuple(messages[start : start + per_add]), when))
     if not turns:
@@ -223,15 +225,17 @@ def _locomo_turns(sample: Mapping[str, Any], per_add: int, path: Path) -> list[T
     return turns
 
 
-def _locomo_text(turn: Mapping[str, str]) -> str:
+def locomo_text(turn: Mapping[str, str]) -> str:
+    """A LoCoMo turn's words, with the caption of a shared image where there is one."""
     text = turn["text"]
     if turn.get("blip_caption"):
         text += f" [shares an image: {turn['blip_caption']}]"
     return text
 
 
-def _locomo_time(text: Any, where: str) -> datetime:
-    try:  # '1:56 pm on 8 May, 2023'; LoCoMo gives no zone
+def parse_locomo_time(text: Any, where: str = "LoCoMo") -> datetime:
+    """'1:56 pm on 8 May, 2023' -> 2023-05-08 13:56 UTC (LoCoMo gives no zone)."""
+    try:
         return datetime.strptime(str(text).strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
     except ValueError as exc:
         raise InvalidInputError(f"{where}: unreadable date {text!r}") from exc

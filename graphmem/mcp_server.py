@@ -18,7 +18,7 @@ from mcp.types import ToolAnnotations
 
 from graphmem.errors import GraphMemError
 from graphmem.memory import GraphMemory
-from graphmem.models import Message, Scope, Triplet
+from graphmem.models import Message, Relation, Scope, Triplet
 
 __all__ = ["build_server"]
 
@@ -120,14 +120,7 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
         limit: int = 1000,
     ) -> dict[str, Any]:
         """Every currently valid fact of the scope, oldest first."""
-        return _call(
-            lambda: {
-                "facts": [
-                    f.model_dump(mode="json")
-                    for f in mem.get_all(**scope(user_id, agent_id, run_id), limit=limit)
-                ]
-            }
-        )
+        return _call(lambda: _facts(mem.get_all(**scope(user_id, agent_id, run_id), limit=limit)))
 
     @server.tool(annotations=read_only)
     def memory_history(
@@ -139,14 +132,9 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
     ) -> dict[str, Any]:
         """Every fact, retired ones included with when and why; optionally about one entity."""
         return _call(
-            lambda: {
-                "facts": [
-                    f.model_dump(mode="json")
-                    for f in mem.history(
-                        **scope(user_id, agent_id, run_id), entity=entity, limit=limit
-                    )
-                ]
-            }
+            lambda: _facts(
+                mem.history(**scope(user_id, agent_id, run_id), entity=entity, limit=limit)
+            )
         )
 
     @server.tool(annotations=ToolAnnotations(destructive_hint=True, idempotent_hint=True))
@@ -176,6 +164,10 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
         return _call(lambda: mem.forget(**scope(user_id, agent_id, run_id)).model_dump(mode="json"))
 
     return server
+
+
+def _facts(facts: list[Relation]) -> dict[str, Any]:
+    return {"facts": [f.model_dump(mode="json") for f in facts]}
 
 
 def _call(fn: Callable[[], T]) -> T:

