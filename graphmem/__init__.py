@@ -1,5 +1,6 @@
 """graphmem: long-term graph memory for AI agents, on Neo4j (the Mem0g method)."""
 
+from graphmem.async_memory import AsyncGraphMemory
 from graphmem.config import GraphMemConfig, LLMConfig, Neo4jConfig, RetrievalConfig
 from graphmem.errors import (
     CommitUnknownError,
@@ -34,13 +35,15 @@ from graphmem.models import (
     Triplet,
     Usage,
 )
-from graphmem.ports import LLM, ChatReply, ChatRequest, Embedder
+from graphmem.ports import LLM, AsyncLLM, ChatReply, ChatRequest, Embedder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LLM",
     "AddResult",
+    "AsyncGraphMemory",
+    "AsyncLLM",
     "ChatReply",
     "ChatRequest",
     "CommitUnknownError",

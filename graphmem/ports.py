@@ -1,7 +1,7 @@
 """The two external boundaries: a chat LLM and a text embedder.
 
-Implementations: ``graphmem.adapters`` (OpenAI-compatible endpoints, sentence-transformers)
-and ``graphmem.testing`` (scripted LLM, deterministic embedder).
+Implementations: ``graphmem.adapters`` (OpenAI-compatible endpoints, blocking and async;
+sentence-transformers) and ``graphmem.testing`` (scripted LLM, deterministic embedder).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["LLM", "ChatReply", "ChatRequest", "Embedder", "Reranker"]
+__all__ = ["LLM", "AsyncLLM", "ChatReply", "ChatRequest", "Embedder", "Reranker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,16 @@ class ChatReply:
 @runtime_checkable
 class LLM(Protocol):
     def complete(self, request: ChatRequest) -> ChatReply:
+        """Send one request; raise graphmem.errors.LLMError subclasses on failure."""
+        ...
+
+
+@runtime_checkable
+class AsyncLLM(Protocol):
+    """An LLM for AsyncGraphMemory (which also accepts a blocking :class:`LLM`, run on a
+    worker thread)."""
+
+    async def complete(self, request: ChatRequest) -> ChatReply:
         """Send one request; raise graphmem.errors.LLMError subclasses on failure."""
         ...
 

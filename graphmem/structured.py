@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from graphmem.effects import Chat, Step
 from graphmem.errors import LLMOutputError
 from graphmem.models import Usage
-from graphmem.ports import LLM, ChatRequest
+from graphmem.ports import LLM, ChatReply, ChatRequest
 
-__all__ = ["UsageMeter", "call_structured", "strict_json_schema"]
+__all__ = ["UsageMeter", "call_structured", "strict_json_schema", "structured"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -71,8 +72,7 @@ def _make_strict(node: Any) -> None:
             _make_strict(item)
 
 
-def call_structured(
-    llm: LLM,
+def structured(
     *,
     role: str,
     system: str,
@@ -80,8 +80,8 @@ def call_structured(
     response_model: type[T],
     meter: UsageMeter,
     output_retries: int,
-) -> T:
-    """Ask ``llm`` for a ``response_model``; re-ask with the validation error when the
+) -> Step[T]:
+    """Ask the LLM for a ``response_model``; re-ask with the validation error when the
     reply breaks the schema; raise LLMOutputError (with the raw text) when it keeps failing."""
     messages: list[dict[str, str]] = [
         {"role": "system", "content": system},
@@ -91,7 +91,9 @@ def call_structured(
     last_error = ""
     raw = ""
     for _attempt in range(output_retries + 1):
-        reply = llm.complete(ChatRequest(role=role, messages=list(messages), json_schema=schema))
+        reply: ChatReply = yield Chat(
+            ChatRequest(role=role, messages=list(messages), json_schema=schema)
+        )
         meter.record(role, reply.prompt_tokens, reply.completion_tokens)
         raw = reply.text
         try:
@@ -112,6 +114,35 @@ def call_structured(
         role=role,
         raw_text=raw,
     )
+
+
+def call_structured(
+    llm: LLM,
+    *,
+    role: str,
+    system: str,
+    user: str,
+    response_model: type[T],
+    meter: UsageMeter,
+    output_retries: int,
+) -> T:
+    """:func:`structured` with a blocking LLM (for callers outside the memory pipeline)."""
+    step = structured(
+        role=role,
+        system=system,
+        user=user,
+        response_model=response_model,
+        meter=meter,
+        output_retries=output_retries,
+    )
+    reply: Any = None
+    while True:
+        try:
+            effect = step.send(reply)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        assert isinstance(effect, Chat)
+        reply = llm.complete(effect.request)
 
 
 def _short(exc: ValidationError) -> str:

@@ -3,24 +3,28 @@
 The paper gives the extractors a summary of the conversation besides its last messages. Writing
 that summary is an LLM call of its own; inside ``add`` it made one add in twenty cost a 4th call
 and its latency. Here an add only notices that the summary is due; the refresh runs after the
-add returned, on one background thread per GraphMemory (or when the caller asks for it). A
-refresh that fails is logged and tried again after the next add: the summary only lags."""
+add returned, on one background thread per GraphMemory or as a task on AsyncGraphMemory's event
+loop (or when the caller asks for it). A refresh that fails is logged and tried again after the
+next add: the summary only lags."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
 from datetime import UTC, datetime
 
+from graphmem.effects import Step, done
 from graphmem.extraction import Extractor
 from graphmem.models import Message, Scope, Usage
-from graphmem.store import Neo4jStore
+from graphmem.store import statements
 from graphmem.structured import UsageMeter
 
-__all__ = ["SummaryRefresher"]
+__all__ = ["AsyncSummaryRefresher", "SummaryRefresher", "refresh_step"]
 
 logger = logging.getLogger("graphmem.summaries")
 
@@ -29,23 +33,60 @@ logger = logging.getLogger("graphmem.summaries")
 _MAX_PENDING_MESSAGES = 200
 
 
-class SummaryRefresher:
-    def __init__(self, store: Neo4jStore, extractor: Extractor | None, every: int) -> None:
-        self._store = store
+def refresh_step(scope: Scope, extractor: Extractor) -> Step[Usage | None]:
+    """Fold the scope's messages said since its summary was written into it (one LLM call);
+    None when nothing is waiting to be summarized."""
+    rows = yield statements.summary_context(scope.key, _MAX_PENDING_MESSAGES)
+    if not rows:
+        return None
+    ctx = rows[0]
+    pending = [Message(**m) for ep in ctx["pending"] for m in json.loads(ep["messages_json"])]
+    if not pending:
+        return None
+    meter = UsageMeter()
+    text = yield from extractor.summarize(ctx["summary"], pending, meter)
+    covered = max(int(ep["last_seq"]) for ep in ctx["pending"])
+    yield statements.set_summary(scope.key, text, covered, datetime.now(UTC))
+    return meter.usage()
+
+
+class _Refresher:
+    """What both refreshers share: the refresh, and what the background ones cost."""
+
+    def __init__(self, extractor: Extractor | None) -> None:
         self._extractor = extractor
-        self._every = every
-        self._lock = threading.Lock()
-        self._pending: dict[str, Future[Usage | None]] = {}
-        self._executor: ThreadPoolExecutor | None = None
-        self._closed = False
         self.usage = UsageMeter()  # what the background refreshes have cost so far
 
-    def due(self, message_count: int, summarized_count: int) -> bool:
-        return (
-            self._extractor is not None
-            and bool(self._every)
-            and (message_count - summarized_count >= self._every)
-        )
+    def step(self, scope: Scope) -> Step[Usage | None]:
+        if self._extractor is None:
+            return done(None)
+        return refresh_step(scope, self._extractor)
+
+    def _record(self, scope: Scope, outcome: Usage | BaseException | None) -> None:
+        if isinstance(outcome, BaseException):  # the summary lags; the next add asks again
+            logger.warning(
+                "rolling summary refresh failed for scope %s",
+                scope.key,
+                exc_info=(type(outcome), outcome, outcome.__traceback__),
+            )
+        elif outcome is not None:
+            self.usage.merge(outcome)
+
+
+class SummaryRefresher(_Refresher):
+    """Background refreshes on one thread, for GraphMemory."""
+
+    def __init__(
+        self,
+        run: Callable[[Step[Usage | None]], Usage | None],
+        extractor: Extractor | None,
+    ) -> None:
+        super().__init__(extractor)
+        self._run = run
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[None]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def schedule(self, scope: Scope) -> None:
         """Refresh ``scope``'s summary in the background (once, however often it is asked)."""
@@ -62,32 +103,15 @@ class SummaryRefresher:
         with self._lock:
             self._pending.pop(key, None)
 
-    def _refresh_logged(self, scope: Scope) -> Usage | None:
+    def _refresh_logged(self, scope: Scope) -> None:
         try:
-            usage = self.refresh(scope)
-        except Exception:  # the summary lags; the next add schedules it again
-            logger.warning("rolling summary refresh failed for scope %s", scope.key, exc_info=True)
-            return None
-        if usage is not None:
-            self.usage.merge(usage)
-        return usage
+            self._record(scope, self.refresh(scope))
+        except Exception as exc:
+            self._record(scope, exc)
 
     def refresh(self, scope: Scope) -> Usage | None:
         """Refresh now, in this thread; None when nothing is waiting to be summarized."""
-        if self._extractor is None:
-            return None
-        rows = self._store.summary_context(scope.key, _MAX_PENDING_MESSAGES)
-        if not rows:
-            return None
-        ctx = rows[0]
-        pending = [Message(**m) for ep in ctx["pending"] for m in json.loads(ep["messages_json"])]
-        if not pending:
-            return None
-        meter = UsageMeter()
-        text = self._extractor.summarize(ctx["summary"], pending, meter)
-        covered = max(int(ep["last_seq"]) for ep in ctx["pending"])
-        self._store.set_summary(scope.key, text, covered, datetime.now(UTC))
-        return meter.usage()
+        return self._run(self.step(scope))
 
     def wait(self, timeout_seconds: float | None = None) -> bool:
         """Wait for scheduled refreshes; False if some were still running at the timeout."""
@@ -104,3 +128,46 @@ class SummaryRefresher:
         if executor is not None:
             self.wait(timeout_seconds)
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+class AsyncSummaryRefresher(_Refresher):
+    """Background refreshes as tasks on the event loop, for AsyncGraphMemory."""
+
+    def __init__(
+        self,
+        run: Callable[[Step[Usage | None]], Awaitable[Usage | None]],
+        extractor: Extractor | None,
+    ) -> None:
+        super().__init__(extractor)
+        self._run = run
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._closed = False
+
+    def schedule(self, scope: Scope) -> None:
+        if self._closed or scope.key in self._pending:
+            return
+        task = asyncio.get_running_loop().create_task(self._refresh_logged(scope))
+        self._pending[scope.key] = task
+        task.add_done_callback(lambda _t: self._pending.pop(scope.key, None))
+
+    async def _refresh_logged(self, scope: Scope) -> None:
+        try:
+            self._record(scope, await self.refresh(scope))
+        except Exception as exc:
+            self._record(scope, exc)
+
+    async def refresh(self, scope: Scope) -> Usage | None:
+        return await self._run(self.step(scope))
+
+    async def wait(self, timeout_seconds: float | None = None) -> bool:
+        tasks = list(self._pending.values())
+        if not tasks:
+            return True
+        _, not_done = await asyncio.wait(tasks, timeout=timeout_seconds)
+        return not not_done
+
+    async def close(self, timeout_seconds: float = 60.0) -> None:
+        self._closed = True
+        if not await self.wait(timeout_seconds):
+            for task in self._pending.values():
+                task.cancel()

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graphmem.effects import Step
 from graphmem.models import Message
-from graphmem.ports import LLM
 from graphmem.prompts import entities as entity_prompt
 from graphmem.prompts import relations as relation_prompt
 from graphmem.prompts import summary as summary_prompt
 from graphmem.prompts.entities import EntityExtraction, ExtractedEntity
 from graphmem.prompts.relations import ExtractedRelation, RelationExtraction
 from graphmem.prompts.summary import ConversationSummary
-from graphmem.structured import UsageMeter, call_structured
+from graphmem.structured import UsageMeter, structured
 
 __all__ = ["Extraction", "Extractor"]
 
@@ -25,8 +25,9 @@ class Extraction:
 
 
 class Extractor:
-    def __init__(self, llm: LLM, output_retries: int, relation_context_messages: int = 2) -> None:
-        self._llm = llm
+    """The extraction and summary calls as steps (graphmem.effects): the driver asks the LLM."""
+
+    def __init__(self, output_retries: int, relation_context_messages: int = 2) -> None:
         self._retries = output_retries
         self._relation_context = relation_context_messages
 
@@ -37,10 +38,9 @@ class Extractor:
         recent: Sequence[Message],
         self_name: str,
         meter: UsageMeter,
-    ) -> Extraction:
+    ) -> Step[Extraction]:
         system, user = entity_prompt.build(new, summary, recent, self_name)
-        found = call_structured(
-            self._llm,
+        found = yield from structured(
             role=entity_prompt.ROLE,
             system=system,
             user=user,
@@ -52,8 +52,7 @@ class Extractor:
             return Extraction((), ())
         last = list(recent[-self._relation_context :]) if self._relation_context else []
         system, user = relation_prompt.build(new, found.entities, last, self_name)
-        related = call_structured(
-            self._llm,
+        related = yield from structured(
             role=relation_prompt.ROLE,
             system=system,
             user=user,
@@ -63,14 +62,16 @@ class Extractor:
         )
         return Extraction(tuple(found.entities), tuple(related.relations))
 
-    def summarize(self, current: str | None, new: Sequence[Message], meter: UsageMeter) -> str:
+    def summarize(
+        self, current: str | None, new: Sequence[Message], meter: UsageMeter
+    ) -> Step[str]:
         system, user = summary_prompt.build(current, new)
-        return call_structured(
-            self._llm,
+        written = yield from structured(
             role=summary_prompt.ROLE,
             system=system,
             user=user,
             response_model=ConversationSummary,
             meter=meter,
             output_retries=self._retries,
-        ).summary
+        )
+        return written.summary

@@ -34,13 +34,16 @@ __all__ = [
     "PlannedOperation",
     "ResolutionPlan",
     "Resolver",
+    "UpdateQuestion",
     "draft_from_triplets",
     "entity_questions",
     "fact_key",
     "fact_text",
+    "open_updates",
     "plan_updates",
     "resolve_entities",
     "rule_resolver",
+    "settle_updates",
 ]
 
 
@@ -254,27 +257,63 @@ Resolver = Callable[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateQuestion:
+    """What the update resolver is asked: the existing facts (by short id "E1"...), the new
+    ones ("N1"...) and the entity questions ("M1"...), with the plan made so far."""
+
+    plan: ResolutionPlan
+    existing: Mapping[str, Candidate]
+    new: Mapping[str, PlannedFact]
+    questions: Mapping[str, EntityQuestion]
+    candidates: Sequence[Candidate]
+
+
 def plan_updates(
     new_facts: Sequence[PlannedFact],
     candidates: Sequence[Candidate],
     resolver: Resolver | None,
     questions: Sequence[EntityQuestion] = (),
 ) -> ResolutionPlan:
-    """Exact restatements are NOOPs without asking anyone; the rest go to ``resolver``
-    (one call for all of them, entity questions included) when there is anything they could
-    conflict with or any question to answer. Without a resolver no entity is merged."""
+    """:func:`open_updates`, the resolver's answer, then :func:`settle_updates`."""
+    opened = open_updates(new_facts, candidates, questions, resolvable=resolver is not None)
+    if isinstance(opened, ResolutionPlan):
+        return opened
+    assert resolver is not None
+    return settle_updates(opened, resolver(opened.existing, opened.new, opened.questions))
+
+
+def open_updates(
+    new_facts: Sequence[PlannedFact],
+    candidates: Sequence[Candidate],
+    questions: Sequence[EntityQuestion] = (),
+    *,
+    resolvable: bool,
+) -> ResolutionPlan | UpdateQuestion:
+    """Exact restatements are NOOPs without asking anyone; the rest go to the resolver (one
+    call for all of them, entity questions included) when there is anything they could
+    conflict with or any question to answer: then this returns the question to ask.
+    Without a resolver (``resolvable=False``) no entity is merged."""
     plan = ResolutionPlan()
     pending = _confirm_restatements(plan, new_facts, candidates)
-    if resolver is None or (not questions and (not pending or not candidates)):
+    if not resolvable or (not questions and (not pending or not candidates)):
         for fact in pending:
             _add(plan, fact, None, None)
         return plan
+    return UpdateQuestion(
+        plan=plan,
+        existing={f"E{i}": c for i, c in enumerate(candidates, 1)},
+        new={f"N{i}": f for i, f in enumerate(pending, 1)},
+        questions={f"M{i}": q for i, q in enumerate(questions, 1)},
+        candidates=candidates,
+    )
 
-    existing_ids = {f"E{i}": c for i, c in enumerate(candidates, 1)}
-    new_ids = {f"N{i}": f for i, f in enumerate(pending, 1)}
-    question_ids = {f"M{i}": q for i, q in enumerate(questions, 1)}
-    reply = resolver(existing_ids, new_ids, question_ids)
-    decided = _apply_merges(plan, reply, question_ids, new_ids, candidates)
+
+def settle_updates(asked: UpdateQuestion, reply: UpdateResolution) -> ResolutionPlan:
+    """The plan, given the resolver's reply to ``asked``."""
+    plan, existing_ids = asked.plan, asked.existing
+    new_ids = dict(asked.new)  # merges move facts onto other entities
+    decided = _apply_merges(plan, reply, asked.questions, new_ids, asked.candidates)
     retired: set[str] = set()
     for d in reply.decisions:
         old = existing_ids.get(d.existing_id or "")

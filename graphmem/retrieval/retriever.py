@@ -6,12 +6,12 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from graphmem.config import RetrievalConfig
+from graphmem.effects import Embed, Score, Step, Together
 from graphmem.errors import ConfigurationError, InvalidInputError
 from graphmem.models import (
     EntityRef,
@@ -22,14 +22,13 @@ from graphmem.models import (
     metadata_properties,
     normalize_name,
 )
-from graphmem.ports import LLM, Embedder, Reranker
 from graphmem.prompts import query_entities as query_entities_prompt
 from graphmem.prompts.query_entities import QueryEntities
 from graphmem.retrieval import rerank as rr
 from graphmem.retrieval.fusion import reciprocal_rank_fusion
 from graphmem.retrieval.linking import content_words, mentions_self, scoped_fulltext_query
-from graphmem.store import Neo4jStore
-from graphmem.structured import UsageMeter, call_structured
+from graphmem.store import statements
+from graphmem.structured import UsageMeter, structured
 from graphmem.text import normalize_entity_type, normalize_relation
 from graphmem.times import from_query, storable
 
@@ -93,35 +92,26 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 class Retriever:
+    """Search as a step (graphmem.effects); remembers how large each scope was last seen."""
+
     def __init__(
         self,
-        store: Neo4jStore,
-        embedder: Embedder,
-        llm: LLM | None,
         config: RetrievalConfig,
         *,
         output_retries: int,
-        reranker: Reranker | None = None,
+        has_llm: bool,
+        has_reranker: bool,
     ) -> None:
-        self._store = store
-        self._embedder = embedder
-        self._llm = llm
         self._config = config
         self._output_retries = output_retries
-        self._reranker = reranker
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
+        self._has_llm = has_llm
+        self._has_reranker = has_reranker
+        self._lock = threading.Lock()  # the sync API searches from many threads
         # Facts per scope as its last search counted them: decides whether the next search of
         # the scope runs its channels as one query or two at once.
         self._scope_facts: OrderedDict[str, int] = OrderedDict()
 
-    def close(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
-
-    def search(self, query: str, scope: Scope, options: SearchOptions) -> SearchResult:
+    def search(self, query: str, scope: Scope, options: SearchOptions) -> Step[SearchResult]:
         if not isinstance(query, str) or not query.strip():
             raise InvalidInputError("query must be a non-empty string")
         options.check()
@@ -130,10 +120,10 @@ class Retriever:
         self_name = scope.user_id or scope.agent_id or "user"
         link_keys = [normalize_name(self_name)] if mentions_self(query) else []
         if options.entity_linking == "llm" and "entity" in options.channels:
-            link_keys += self._llm_entities(query, self_name, meter)
-        embedding = self._embedder.embed([query])[0]
+            link_keys += yield from self._llm_entities(query, self_name, meter)
+        embedding = (yield Embed((query,)))[0]
         candidates = max(options.limit * 2, cfg.candidates)
-        row = self._query(
+        row = yield from self._query(
             scope.key,
             {
                 "scope_key": scope.key,
@@ -179,7 +169,7 @@ class Retriever:
             weights=cfg.channel_weights,
         )
         channels = {item: found for item, _, found in fused}
-        ranked = self._rerank(
+        ranked = yield from self._rerank(
             query,
             embedding,
             options,
@@ -202,14 +192,14 @@ class Retriever:
             usage=meter.usage(),
         )
 
-    def _query(self, scope_key: str, params: dict[str, Any]) -> Mapping[str, Any]:
+    def _query(self, scope_key: str, params: dict[str, Any]) -> Step[Mapping[str, Any]]:
         """The search query; with concurrent_channels and a large scope, the semantic channel
         in a second query at the same time (hybrid p50 20 -> 16 ms at a 100k scope on 2
         cores)."""
         if self._concurrent(scope_key, params["channels"]):
-            row = self._two_queries(params)
+            row = yield from self._two_queries(params)
         else:
-            row = self._store.search(params)
+            row = yield statements.search(params)
         self._remember(scope_key, int(row["scope_facts"]))
         return row
 
@@ -219,29 +209,26 @@ class Retriever:
             return False
         if cfg.concurrent_min_facts == 0:
             return True
-        with self._pool_lock:
+        with self._lock:
             facts = self._scope_facts.get(scope_key)
         # A scope not searched before runs as one query, which also counts it.
         return facts is not None and facts >= cfg.concurrent_min_facts
 
     def _remember(self, scope_key: str, facts: int) -> None:
-        with self._pool_lock:
+        with self._lock:
             self._scope_facts[scope_key] = facts
             self._scope_facts.move_to_end(scope_key)
             if len(self._scope_facts) > _REMEMBERED_SCOPES:
                 self._scope_facts.popitem(last=False)
 
-    def _two_queries(self, params: dict[str, Any]) -> Mapping[str, Any]:
+    def _two_queries(self, params: dict[str, Any]) -> Step[Mapping[str, Any]]:
         channels: list[str] = params["channels"]
-        semantic = self._executor().submit(self._store.search, {**params, "channels": ["semantic"]})
-        try:
-            rest = self._store.search(
-                {**params, "channels": [c for c in channels if c != "semantic"]}
+        found, rest = yield Together(
+            (
+                statements.search({**params, "channels": ["semantic"]}),
+                statements.search({**params, "channels": [c for c in channels if c != "semantic"]}),
             )
-        except BaseException:
-            semantic.cancel()  # its own failure, if any, is not the one to report
-            raise
-        found = semantic.result()
+        )
         facts = {f["id"]: f for f in found["facts"]} | {f["id"]: f for f in rest["facts"]}
         return {
             **rest,
@@ -250,21 +237,14 @@ class Retriever:
             "facts": list(facts.values()),
         }
 
-    def _executor(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="graphmem-search")
-            return self._pool
-
-    def _llm_entities(self, query: str, self_name: str, meter: UsageMeter) -> list[str]:
-        if self._llm is None:
+    def _llm_entities(self, query: str, self_name: str, meter: UsageMeter) -> Step[list[str]]:
+        if not self._has_llm:
             raise ConfigurationError(
                 "entity_linking='llm' needs an LLM: pass llm=..., or set OPENAI_API_KEY or "
                 "OPENAI_BASE_URL; the default 'embedding' linking needs none"
             )
         system, user = query_entities_prompt.build(query, self_name)
-        named = call_structured(
-            self._llm,
+        named = yield from structured(
             role=query_entities_prompt.ROLE,
             system=system,
             user=user,
@@ -292,7 +272,7 @@ class Retriever:
         embedding: Sequence[float],
         options: SearchOptions,
         items: list[rr.Candidate],
-    ) -> list[rr.Candidate]:
+    ) -> Step[list[rr.Candidate]]:
         match options.rerank:
             case "mmr":
                 return rr.mmr(items, embedding, options.limit, self._config.mmr_diversity)
@@ -301,12 +281,12 @@ class Retriever:
             case "recency":
                 return rr.by_recency(items, datetime.now(UTC), self._config.recency_half_life_days)
             case "cross_encoder":
-                if self._reranker is None:
+                if not self._has_reranker:
                     raise ConfigurationError(
                         "rerank='cross_encoder' needs a model: set "
                         "RetrievalConfig(cross_encoder_model=...) or pass reranker=..."
                     )
-                scores = self._reranker.score(query, [c.text for c in items])
+                scores = yield Score(query, tuple(c.text for c in items))
                 return rr.apply_scores(items, dict(zip([c.id for c in items], scores, strict=True)))
             case _:
                 return items

@@ -18,6 +18,7 @@ from neo4j.exceptions import (
 )
 
 from graphmem.config import Neo4jConfig
+from graphmem.effects import Statement
 from graphmem.errors import SchemaError, StoreError
 from graphmem.store.queries import Dialect, load_migrations, load_query, load_statements
 from graphmem.store.server_info import ServerInfo
@@ -32,10 +33,39 @@ _REBUILD_SECONDS = 3600.0
 _DIALECT_FREE = frozenset({"server_info", "vector_indexes", "schema_version", "schema_version_set"})
 
 
-def _row(record: neo4j.Record) -> Row:
+def as_row(record: neo4j.Record) -> Row:
     # Not record.data(): it walks every nested value looking for nodes to convert (~0.5 ms a
     # search), and graphmem's queries return maps, lists and scalars only.
     return dict(zip(record.keys(), record, strict=True))
+
+
+@contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Driver exceptions as graphmem's typed errors (the async driver raises the same ones)."""
+    try:
+        yield
+    except IncompleteCommit as exc:
+        # Not retryable as it stands: the write may have landed. The caller decides.
+        raise CommitLostError(f"{what}: the connection died while committing ({exc})") from exc
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise StoreError(
+            f"{what}: Neo4j is unreachable ({exc}); check that the server runs and that "
+            "the URI (NEO4J_URI) points at it. Nothing was written; the call is safe to retry",
+            retryable=True,
+        ) from exc
+    except AuthError as exc:
+        raise StoreError(
+            f"{what}: Neo4j refused the credentials ({exc.code}: {exc.message}); set "
+            "neo4j.user / neo4j.password (NEO4J_USER / NEO4J_PASSWORD). graphmem's local "
+            "server keeps its password in <home>/conf/graphmem-password",
+            code=exc.code,
+        ) from exc
+    except Neo4jError as exc:
+        raise StoreError(
+            f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable(), code=exc.code
+        ) from exc
+    except DriverError as exc:
+        raise StoreError(f"{what}: {exc}") from exc
 
 
 class Neo4jStore:
@@ -50,25 +80,14 @@ class Neo4jStore:
 
     @classmethod
     def connect(cls, config: Neo4jConfig) -> Neo4jStore:
-        auth = None
-        if config.password is not None:
-            auth = (config.user, config.password.get_secret_value())
-        driver = GraphDatabase.driver(
-            config.uri,
-            auth=auth,
-            notifications_min_severity="OFF",
-            connection_timeout=config.connect_timeout_seconds,
-            connection_acquisition_timeout=config.connect_timeout_seconds * 2,
-            max_transaction_retry_time=config.retry_seconds,
-        )
-        return cls(driver, config.database)
+        return cls(GraphDatabase.driver(config.uri, **driver_options(config)), config.database)
 
     def verify(self) -> None:
         """Fail fast, with a retryable StoreError, when the server does not answer.
 
         One attempt, no retry loop: a wrong URI or a stopped server is known within the
         connect timeout instead of after the whole retry budget."""
-        with self._errors("connecting"):
+        with store_errors("connecting"):
             self._driver.verify_connectivity()
 
     def close(self) -> None:
@@ -79,11 +98,7 @@ class Neo4jStore:
         """The server's version and capabilities (asked once, then kept)."""
         if self._server is None:
             row = self._run_text("server_info", load_query("server_info"), {}, RoutingControl.READ)
-            self._server = ServerInfo(
-                version=str(row[0]["version"]),
-                edition=str(row[0]["edition"]),
-                cypher_versions=tuple(str(v) for v in row[0]["cypher"]),
-            )
+            self._server = server_info(row[0])
         return self._server
 
     @property
@@ -91,40 +106,10 @@ class Neo4jStore:
         """ "25" when the server filters vector lookups by scope inside the index, else "5"."""
         if self._dialect is None:
             indexes = self._read("vector_indexes", {}) if self.server.filtered_vector_search else []
-            filtered = bool(indexes) and all(
-                "scope_key" in (row["properties"] or ()) for row in indexes
-            )
-            self._dialect = "25" if filtered else "5"
+            self._dialect = dialect_of(indexes)
         return self._dialect
 
     # -- plumbing ---------------------------------------------------------------------------
-
-    @contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except IncompleteCommit as exc:
-            # Not retryable as it stands: the write may have landed. The caller decides.
-            raise CommitLostError(f"{what}: the connection died while committing ({exc})") from exc
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreError(
-                f"{what}: Neo4j is unreachable ({exc}); check that the server runs and that "
-                "the URI (NEO4J_URI) points at it. Nothing was written; the call is safe to retry",
-                retryable=True,
-            ) from exc
-        except AuthError as exc:
-            raise StoreError(
-                f"{what}: Neo4j refused the credentials ({exc.code}: {exc.message}); set "
-                "neo4j.user / neo4j.password (NEO4J_USER / NEO4J_PASSWORD). graphmem's local "
-                "server keeps its password in <home>/conf/graphmem-password",
-                code=exc.code,
-            ) from exc
-        except Neo4jError as exc:
-            raise StoreError(
-                f"{what}: {exc.code}: {exc.message}", retryable=exc.is_retryable(), code=exc.code
-            ) from exc
-        except DriverError as exc:
-            raise StoreError(f"{what}: {exc}") from exc
 
     def _read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
         """One auto-commit read; on a failure worth retrying, the retried managed transaction.
@@ -140,12 +125,12 @@ class Neo4jStore:
                 bookmark_manager=self._driver.execute_query_bookmark_manager,
             ) as session:
                 self.queries_run += 1
-                return [_row(record) for record in session.run(query, dict(params))]
+                return [as_row(record) for record in session.run(query, dict(params))]
         except (ServiceUnavailable, SessionExpired):
             pass
         except (Neo4jError, DriverError) as exc:
             if not (isinstance(exc, Neo4jError) and exc.is_retryable()):
-                with self._errors(name):
+                with store_errors(name):
                     raise
         return self._run_text(name, query, params, RoutingControl.READ)
 
@@ -160,12 +145,12 @@ class Neo4jStore:
     def _run_text(
         self, name: str, query: LiteralString, params: Mapping[str, Any], routing: RoutingControl
     ) -> list[Row]:
-        with self._errors(name):
+        with store_errors(name):
             self.queries_run += 1
             records, _, _ = self._driver.execute_query(
                 query, dict(params), routing_=routing, database_=self._database
             )
-        return [_row(record) for record in records]
+        return [as_row(record) for record in records]
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -175,7 +160,7 @@ class Neo4jStore:
         Every statement is idempotent, so running this twice, or from two processes, is safe."""
         current = int(self._read("schema_version", {})[0]["version"])
         latest = current
-        with self._errors("schema migration"):
+        with store_errors("schema migration"):
             for version, _name, statements in load_migrations():
                 if version <= current:
                     continue
@@ -198,7 +183,7 @@ class Neo4jStore:
         self._dialect = None
         if not self.server.filtered_vector_search or self.dialect == "25":
             return
-        with self._errors("schema migration (filtered vector indexes)"):
+        with store_errors("schema migration (filtered vector indexes)"):
             for statement in load_statements("cypher25/filtered_vector_indexes"):
                 self.queries_run += 1
                 self._driver.execute_query(
@@ -219,7 +204,7 @@ class Neo4jStore:
                 )
 
     def await_indexes(self, timeout_seconds: float = 120.0) -> None:
-        with self._errors("awaiting indexes"):
+        with store_errors("awaiting indexes"):
             self.queries_run += 1
             self._driver.execute_query(
                 "CALL db.awaitIndexes($timeout)",
@@ -227,79 +212,60 @@ class Neo4jStore:
                 database_=self._database,
             )
 
-    # -- the add path ---------------------------------------------------------------------
+    # -- the statements of graphmem.store.statements ----------------------------------------
 
-    def load_context(self, scope_key: str, messages: int) -> Row:
-        return self._read("load_context", {"scope_key": scope_key, "messages": messages})[0]
+    def run(self, statement: Statement) -> Any:
+        """Run one statement; its answer has the statement's shape (rows, a row or None)."""
+        if statement.mode == "read":
+            found = self._read(statement.name, statement.params)
+        elif statement.mode == "write":
+            found = self._write(statement.name, statement.params)
+        else:
+            found = self._auto_commit(statement.name, statement.params)
+        return shaped(statement, found)
 
-    def summary_context(self, scope_key: str, max_messages: int) -> list[Row]:
-        return self._read("summary_context", {"scope_key": scope_key, "max_messages": max_messages})
-
-    def set_summary(self, scope_key: str, text: str, summarized_count: int, now: Any) -> bool:
-        rows = self._write(
-            "set_summary",
-            {
-                "scope_key": scope_key,
-                "text": text,
-                "summarized_count": summarized_count,
-                "now": now,
-            },
-        )
-        return bool(rows[0]["updated"])
-
-    def resolve_entities(self, params: Mapping[str, Any]) -> Row:
-        return self._read("resolve_entities", params)[0]
-
-    def apply_plan(self, params: Mapping[str, Any]) -> Row:
-        """Write one add's plan. Raises ``CommitLostError`` when the outcome is unknown."""
-        return self._write("apply_plan", params)[0]
-
-    def find_episode(self, scope_key: str, idempotency_key: str) -> Row | None:
-        """What the add with this idempotency key stored, or None if it stored nothing."""
-        rows = self._read(
-            "episode_outcome", {"scope_key": scope_key, "idempotency_key": idempotency_key}
-        )
-        return rows[0] if rows else None
-
-    # -- reads ----------------------------------------------------------------------------
-
-    def search(self, params: Mapping[str, Any]) -> Row:
-        return self._read("search", params)[0]
-
-    def list_facts(self, params: Mapping[str, Any]) -> list[Row]:
-        return self._read("list_facts", params)
-
-    def export_scope(self, scope_key: str, include_invalid: bool) -> Row:
-        return self._read(
-            "export_scope", {"scope_key": scope_key, "include_invalid": include_invalid}
-        )[0]
-
-    # -- deletes --------------------------------------------------------------------------
-
-    def delete_fact(self, scope_key: str, fact_id: str, erase_episodes: bool, now: Any) -> Row:
-        return self._write(
-            "delete_fact",
-            {
-                "scope_key": scope_key,
-                "fact_id": fact_id,
-                "erase_episodes": erase_episodes,
-                "now": now,
-            },
-        )[0]
-
-    def scopes_holding(
-        self, user_id: str | None, agent_id: str | None, run_id: str | None
-    ) -> list[Row]:
-        return self._read(
-            "scopes_holding", {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
-        )
-
-    def delete_scope(self, scope_key: str) -> int:
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction.
-        with self._errors("delete_scope"), self._driver.session(database=self._database) as s:
+    def _auto_commit(self, name: str, params: Mapping[str, Any]) -> list[Row]:
+        with store_errors(name), self._driver.session(database=self._database) as session:
             self.queries_run += 1
-            record = s.run(load_query("delete_scope"), {"scope_key": scope_key}).single()
-        return int(record["deleted"]) if record else 0
+            return [as_row(record) for record in session.run(load_query(name), dict(params))]
+
+
+def driver_options(config: Neo4jConfig) -> dict[str, Any]:
+    """The driver settings both stores use."""
+    auth = None
+    if config.password is not None:
+        auth = (config.user, config.password.get_secret_value())
+    return {
+        "auth": auth,
+        "notifications_min_severity": "OFF",
+        "connection_timeout": config.connect_timeout_seconds,
+        "connection_acquisition_timeout": config.connect_timeout_seconds * 2,
+        "max_transaction_retry_time": config.retry_seconds,
+    }
+
+
+def shaped(statement: Statement, rows: list[Row]) -> Any:
+    if statement.shape == "rows":
+        return rows
+    if statement.shape == "optional":
+        return rows[0] if rows else None
+    return rows[0]
+
+
+def server_info(row: Mapping[str, Any]) -> ServerInfo:
+    return ServerInfo(
+        version=str(row["version"]),
+        edition=str(row["edition"]),
+        cypher_versions=tuple(str(v) for v in row["cypher"]),
+    )
+
+
+def dialect_of(vector_indexes: list[Row]) -> Dialect:
+    """ "25" when every vector index is filtered by scope (Neo4j 2026+ in-index filtering)."""
+    filtered = bool(vector_indexes) and all(
+        "scope_key" in (row["properties"] or ()) for row in vector_indexes
+    )
+    return "25" if filtered else "5"
 
 
 class CommitLostError(StoreError):

@@ -8,6 +8,7 @@ import pytest
 from neo4j import GraphDatabase
 
 from graphmem import GraphMemConfig, GraphMemory, SchemaError
+from graphmem.effects import Statement
 from graphmem.localserver import Neo4jServer
 from graphmem.store import Neo4jStore
 from graphmem.store.queries import cypher_dir, load_migrations, load_query
@@ -149,8 +150,14 @@ def test_the_vector_index_path_never_reads_the_whole_scope(
     with GraphMemory(cfg, embedder=minilm) as mem:
         mem.add_triplets([(f"p{i}", "likes", f"thing {i}") for i in range(60)], user_id=uid)
         calls: list[dict[str, Any]] = []
-        real = mem.store.search
-        mem.store.search = lambda p: calls.append(p) or real(p)  # type: ignore[method-assign]
+        real = mem.store.run
+
+        def recording(statement: Statement) -> Any:
+            if statement.name == "search":
+                calls.append(dict(statement.params))
+            return real(statement)
+
+        mem.store.run = recording  # type: ignore[method-assign]
         mem.search("who likes thing 7?", user_id=uid)
         query = load_query("search", mem.store.dialect)
     with _driver(neo4j_server) as driver:

@@ -1,8 +1,8 @@
 import pytest
 
 from graphmem import InvalidInputError, ScopeError
-from graphmem.memory import _coerce_messages
 from graphmem.models import Scope, metadata_properties, normalize_name
+from graphmem.pipeline.inputs import coerce_messages as _coerce_messages
 from graphmem.text import normalize_entity_type, normalize_relation
 
 

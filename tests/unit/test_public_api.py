@@ -1,3 +1,5 @@
+import inspect
+
 import graphmem
 
 
@@ -6,6 +8,8 @@ def test_the_public_surface_is_pinned() -> None:
         [
             "LLM",
             "AddResult",
+            "AsyncGraphMemory",
+            "AsyncLLM",
             "ChatReply",
             "ChatRequest",
             "CommitUnknownError",
@@ -53,3 +57,13 @@ def test_every_error_derives_from_the_root() -> None:
         obj = getattr(graphmem, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, graphmem.GraphMemError), name
+
+
+def test_the_async_class_has_every_public_method_with_the_same_parameters() -> None:
+    sync, aio = graphmem.GraphMemory, graphmem.AsyncGraphMemory
+    methods = {n for n, v in vars(sync).items() if callable(v) and not n.startswith("_")}
+    methods -= {"close", "from_env"}  # close is a coroutine there too; from_env is a classmethod
+    for name in sorted(methods):
+        assert inspect.iscoroutinefunction(getattr(aio, name)), name
+        assert inspect.signature(getattr(aio, name)) == inspect.signature(getattr(sync, name)), name
+    assert inspect.iscoroutinefunction(aio.close)
