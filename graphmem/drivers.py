@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -56,11 +57,13 @@ class SyncDriver:
         self._reranker = reranker
         self._schedule_summary = schedule_summary
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # GraphMemory is called from many threads
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def run(self, step: Step[T]) -> T:
         run = _Run(step)
@@ -92,9 +95,11 @@ class SyncDriver:
         raise TypeError(f"unknown effect {effect!r}")
 
     def _together(self, statements: tuple[Statement, ...]) -> list[Any]:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="graphmem-search")
-        others = [self._pool.submit(self._store.run, s) for s in statements[1:]]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(8, thread_name_prefix="graphmem-search")
+            pool = self._pool
+        others = [pool.submit(self._store.run, s) for s in statements[1:]]
         try:
             first = self._store.run(statements[0])
         except BaseException:

@@ -122,44 +122,8 @@ class Retriever:
         if options.entity_linking == "llm" and "entity" in options.channels:
             link_keys += yield from self._llm_entities(query, self_name, meter)
         embedding = (yield Embed((query,)))[0]
-        candidates = max(options.limit * 2, cfg.candidates)
         row = yield from self._query(
-            scope.key,
-            {
-                "scope_key": scope.key,
-                "embedding": embedding,
-                "limit": candidates,
-                "channels": list(options.channels),
-                # Fuzzy terms (typo tolerance) for names only: fuzzy Lucene queries over every
-                # fact's text cost far more and matched little the exact terms did not.
-                "fact_query": scoped_fulltext_query("fact", scope.token, query, fuzzy=False),
-                "entity_query": scoped_fulltext_query("name", scope.token, query),
-                "exact_max": cfg.exact_scan_max,
-                "oversample": cfg.oversample,
-                "max_k": cfg.max_k,
-                # Neo4j 2026+: neighbours asked of the scope-filtered indexes. The index
-                # returns the scope's nearest, so only filters the query applies after it
-                # (time, relations, types, metadata) need more.
-                "k": math.ceil(candidates * cfg.oversample) if options.filtered else candidates,
-                "entity_k": max(10, 2 * cfg.max_linked_entities),
-                "link_keys": link_keys,
-                "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
-                "max_linked": cfg.max_linked_entities,
-                "depth": options.depth,
-                "max_expand": cfg.max_expand,
-                "beam": cfg.beam,
-                "max_expand_second": cfg.max_expand_second,
-                "query_words": content_words(query),
-                "relation_bonus": cfg.relation_bonus,
-                "include_invalid": options.include_invalid,
-                "as_of": _aware(options.as_of),
-                "relations": _normalized(options.relations, normalize_relation),
-                "entity_types": _normalized(options.entity_types, normalize_entity_type),
-                "since": _aware(options.since),
-                "until": _aware(options.until),
-                "metadata": dict(options.metadata) if options.metadata else None,
-                "with_embeddings": options.rerank == "mmr",
-            },
+            scope.key, self._params(query, scope, options, embedding, link_keys)
         )
         facts = {f["id"]: f for f in row["facts"]}
         hops = {h["id"]: h["hops"] for h in row["entity"]}
@@ -191,6 +155,53 @@ class Retriever:
             ),
             usage=meter.usage(),
         )
+
+    def _params(
+        self,
+        query: str,
+        scope: Scope,
+        options: SearchOptions,
+        embedding: list[float],
+        link_keys: list[str],
+    ) -> dict[str, Any]:
+        """The search query's parameters (cypher/queries/search.cypher)."""
+        cfg = self._config
+        candidates = max(options.limit * 2, cfg.candidates)
+        return {
+            "scope_key": scope.key,
+            "embedding": embedding,
+            "limit": candidates,
+            "channels": list(options.channels),
+            # Fuzzy terms (typo tolerance) for names only: fuzzy Lucene queries over every
+            # fact's text cost far more and matched little the exact terms did not.
+            "fact_query": scoped_fulltext_query("fact", scope.token, query, fuzzy=False),
+            "entity_query": scoped_fulltext_query("name", scope.token, query),
+            "exact_max": cfg.exact_scan_max,
+            "oversample": cfg.oversample,
+            "max_k": cfg.max_k,
+            # Neo4j 2026+: neighbours asked of the scope-filtered indexes. The index
+            # returns the scope's nearest, so only filters the query applies after it
+            # (time, relations, types, metadata) need more.
+            "k": math.ceil(candidates * cfg.oversample) if options.filtered else candidates,
+            "entity_k": max(10, 2 * cfg.max_linked_entities),
+            "link_keys": link_keys,
+            "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
+            "max_linked": cfg.max_linked_entities,
+            "depth": options.depth,
+            "max_expand": cfg.max_expand,
+            "beam": cfg.beam,
+            "max_expand_second": cfg.max_expand_second,
+            "query_words": content_words(query),
+            "relation_bonus": cfg.relation_bonus,
+            "include_invalid": options.include_invalid,
+            "as_of": _aware(options.as_of),
+            "relations": _normalized(options.relations, normalize_relation),
+            "entity_types": _normalized(options.entity_types, normalize_entity_type),
+            "since": _aware(options.since),
+            "until": _aware(options.until),
+            "metadata": dict(options.metadata) if options.metadata else None,
+            "with_embeddings": options.rerank == "mmr",
+        }
 
     def _query(self, scope_key: str, params: dict[str, Any]) -> Step[Mapping[str, Any]]:
         """The search query; with concurrent_channels and a large scope, the semantic channel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 from graphmem import AsyncGraphMemory, GraphMemConfig, OperationKind, Scope
@@ -108,3 +109,43 @@ def test_the_first_call_opens_the_memory_without_async_with(
             await mem.close()
 
     assert asyncio.run(main()) == [("Ana", "likes", "tea")]
+
+
+def test_an_add_cancelled_anywhere_is_stored_once_by_its_retry(
+    config: GraphMemConfig, minilm: Embedder, cypher: Cypher, uid: str
+) -> None:
+    # Cancelled before it starts, while embedding, while querying, while committing or after:
+    # the retry with the same key either finds the write or makes it, never twice.
+    timeouts = [0.0, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.5]
+
+    async def main() -> list[bool]:
+        replays = []
+        async with AsyncGraphMemory(config, embedder=minilm) as mem:
+            for i, seconds in enumerate(timeouts):
+                user = f"{uid}-{i}"
+                add = mem.add_triplets(
+                    [("Ana", "likes", "tea"), ("Ana", "lives_in", "Porto")],
+                    user_id=user,
+                    resolver="rules",
+                    idempotency_key="k",
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(add, seconds)
+                retry = await mem.add_triplets(
+                    [("Ana", "likes", "tea"), ("Ana", "lives_in", "Porto")],
+                    user_id=user,
+                    resolver="rules",
+                    idempotency_key="k",
+                )
+                replays.append(retry.replayed)
+                assert relations(await mem.get_all(user_id=user)) == [
+                    ("Ana", "likes", "tea"),
+                    ("Ana", "lives_in", "Porto"),
+                ]
+        return replays
+
+    replays = asyncio.run(main())
+    # Both paths ran: a retry that wrote (cancelled early) and one that found the write.
+    assert replays[0] is False and replays[-1] is True
+    for i in range(len(timeouts)):
+        assert episodes(cypher, Scope(user_id=f"{uid}-{i}")) == 1
