@@ -1,7 +1,11 @@
-// Extraction context of one scope: its rolling summary and its most recent messages.
-// params: $scope_key STRING, $messages INTEGER (how many recent messages at most)
+// Extraction context of one scope: its rolling summary and its most recent messages; and
+// whether an add with this idempotency key is stored already (then episode_outcome tells what
+// it stored), so a keyed add costs no extra round trip.
+// params: $scope_key STRING, $messages INTEGER (how many recent messages at most),
+//         $idempotency_key STRING|null
 // returns: summary STRING|null, message_count INTEGER, summarized_count INTEGER,
-//          recent LIST<STRING> (messages_json of the episodes holding the last $messages, oldest first)
+//          recent LIST<STRING> (messages_json of the episodes holding the last $messages, oldest first),
+//          key_stored BOOLEAN
 OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
 WITH s, coalesce(s.message_count, 0) AS total
 CALL (total) {
@@ -11,4 +15,7 @@ CALL (total) {
   RETURN collect(ep.messages_json) AS recent
 }
 RETURN s.summary AS summary, total AS message_count,
-       coalesce(s.summarized_count, 0) AS summarized_count, recent
+       coalesce(s.summarized_count, 0) AS summarized_count, recent,
+       $idempotency_key IS NOT NULL AND EXISTS {
+         MATCH (old:Episode {scope_key: $scope_key, idempotency_key: $idempotency_key})
+       } AS key_stored

@@ -94,13 +94,12 @@ class MemoryOperations:
         meter = UsageMeter()
         queries_before = yield QueryCount()
         key = check_idempotency_key(idempotency_key)
-        if key is not None:
+        cfg = self.config
+        ctx = yield statements.load_context(scope.key, cfg.context_messages, key)
+        if key is not None and ctx["key_stored"]:
             stored = yield statements.episode_outcome(scope.key, key)
             if stored is not None:
                 return replayed(stored, (yield QueryCount()) - queries_before)
-
-        cfg = self.config
-        ctx = yield statements.load_context(scope.key, cfg.context_messages)
         earlier = [Message(**m) for chunk in ctx["recent"] for m in json.loads(chunk)]
         recent = earlier[-cfg.context_messages :] if cfg.context_messages else []
         extraction = yield from extractor.extract(

@@ -24,8 +24,9 @@ __all__ = [
 ]
 
 
-def load_context(scope_key: str, messages: int) -> Statement:
-    return Statement("load_context", {"scope_key": scope_key, "messages": messages})
+def load_context(scope_key: str, messages: int, idempotency_key: str | None) -> Statement:
+    params = {"scope_key": scope_key, "messages": messages, "idempotency_key": idempotency_key}
+    return Statement("load_context", params)
 
 
 def summary_context(scope_key: str, max_messages: int) -> Statement:

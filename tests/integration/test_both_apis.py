@@ -95,6 +95,8 @@ def test_a_retried_add_with_its_key_is_answered_from_the_graph(
     assert (first.replayed, again.replayed) == (False, True)
     assert again.episode_id == first.episode_id
     assert again.usage.llm_calls == 0
+    # The key is looked up by the context query: no round trip more than an add without one.
+    assert (first.neo4j_queries, again.neo4j_queries) == (3, 2)
     assert episodes(cypher, Scope(user_id=uid)) == 1
 
 
