@@ -15,8 +15,16 @@ from graphmem.config import GraphMemConfig
 from graphmem.drivers import AsyncDriver
 from graphmem.effects import Step
 from graphmem.memory import check_embedder, default_embedder, default_reranker
-from graphmem.models import AddResult, ForgetResult, Relation, Scope, SearchResult, Usage
-from graphmem.pipeline.inputs import MessagesInput, TripletInput
+from graphmem.models import (
+    AddResult,
+    ForgetResult,
+    Memory,
+    Relation,
+    Scope,
+    SearchResult,
+    Usage,
+)
+from graphmem.pipeline.inputs import MemoryInputArg, MessagesInput, TripletInput
 from graphmem.pipeline.operations import MemoryOperations
 from graphmem.ports import LLM, AsyncLLM, Embedder, Reranker
 from graphmem.store import AsyncNeo4jStore
@@ -174,6 +182,32 @@ class AsyncGraphMemory:
             )
         )
 
+    async def add_memories(
+        self,
+        memories: Iterable[MemoryInputArg],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timestamp: datetime | None = None,
+        resolver: Literal["auto", "llm", "rules"] = "auto",
+        batch_size: int = 500,
+        idempotency_key: str | None = None,
+    ) -> AddResult:
+        """As :meth:`GraphMemory.add_memories`."""
+        return await self._run(
+            self._ops.add_memories(
+                memories,
+                Scope.of(user_id, agent_id, run_id),
+                metadata=metadata,
+                timestamp=timestamp,
+                resolver=resolver,
+                batch_size=batch_size,
+                idempotency_key=idempotency_key,
+            )
+        )
+
     async def refresh_summary(
         self,
         *,
@@ -307,6 +341,46 @@ class AsyncGraphMemory:
                 Scope.of(user_id, agent_id, run_id),
                 include_invalid=True,
                 entity=entity,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+        )
+
+    async def get_memories(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[Memory]:
+        """As :meth:`GraphMemory.get_memories`."""
+        return await self._run(
+            self._ops.list_memories(
+                Scope.of(user_id, agent_id, run_id),
+                include_invalid=False,
+                since=None,
+                until=None,
+                limit=limit,
+            )
+        )
+
+    async def memory_history(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Memory]:
+        """As :meth:`GraphMemory.memory_history`."""
+        return await self._run(
+            self._ops.list_memories(
+                Scope.of(user_id, agent_id, run_id),
+                include_invalid=True,
                 since=since,
                 until=until,
                 limit=limit,

@@ -109,6 +109,12 @@ class RetrievalConfig(_Frozen):
 class GraphMemConfig(_Frozen):
     neo4j: Neo4jConfig = Neo4jConfig()
     llm: LLMConfig = LLMConfig()
+    # Which of the Mem0 paper's architectures add() writes and search() reads: "mem0g" the
+    # graph (entities and (source, relation, target) facts), "mem0" natural-language memories
+    # (dense retrieval), "both" the two from one add. add_triplets writes the graph either way.
+    variant: Literal["mem0g", "mem0", "both"] = "mem0g"
+    # The Mem0 update phase shows each candidate memory its this-many most similar stored ones.
+    similar_memories: int = Field(default=5, ge=1, le=50)
     # "sentence-transformers": a local model; "openai": any OpenAI-compatible /v1/embeddings
     # endpoint at embedding_base_url (default: the LLM's base_url), with the LLM's API key.
     embedding_provider: Literal["sentence-transformers", "openai"] = "sentence-transformers"
@@ -165,6 +171,7 @@ class GraphMemConfig(_Frozen):
         _take(env, "GRAPHMEM_EMBEDDING_BACKEND", top, "embedding_backend")
         _take(env, "GRAPHMEM_EMBEDDING_DIMENSIONS", top, "embedding_dimensions")
         _take(env, "GRAPHMEM_ENTITY_MATCH_THRESHOLD", top, "entity_match_threshold")
+        _take(env, "GRAPHMEM_VARIANT", top, "variant")
         try:
             return cls.model_validate({**top, "neo4j": neo4j, "llm": llm})
         except ValidationError as exc:

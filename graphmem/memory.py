@@ -12,8 +12,16 @@ from graphmem.config import GraphMemConfig
 from graphmem.drivers import SyncDriver
 from graphmem.effects import Step
 from graphmem.errors import ConfigurationError
-from graphmem.models import AddResult, ForgetResult, Relation, Scope, SearchResult, Usage
-from graphmem.pipeline.inputs import MessagesInput, TripletInput
+from graphmem.models import (
+    AddResult,
+    ForgetResult,
+    Memory,
+    Relation,
+    Scope,
+    SearchResult,
+    Usage,
+)
+from graphmem.pipeline.inputs import MemoryInputArg, MessagesInput, TripletInput
 from graphmem.pipeline.operations import MemoryOperations
 from graphmem.ports import LLM, Embedder, Reranker
 from graphmem.store import Neo4jStore
@@ -157,6 +165,41 @@ class GraphMemory:
                 single_valued=single_valued,
                 resolver=resolver,
                 match_similar=match_similar,
+                batch_size=batch_size,
+                idempotency_key=idempotency_key,
+            )
+        )
+
+    def add_memories(
+        self,
+        memories: Iterable[MemoryInputArg],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timestamp: datetime | None = None,
+        resolver: Literal["auto", "llm", "rules"] = "auto",
+        batch_size: int = 500,
+        idempotency_key: str | None = None,
+    ) -> AddResult:
+        """Remember memories you already have as text (the Mem0 variant), without extraction.
+
+        Items are strings, ``MemoryInput`` objects or dicts with ``text`` and optionally
+        ``valid_at`` and ``metadata``. A text already stored in the scope (up to case and
+        spaces) is confirmed, not duplicated; the others are compared with their most similar
+        stored memories by the LLM update resolver (``resolver="llm"``, the default when an LLM
+        is configured) or added as they are (``"rules"``). Written in batches of
+        ``batch_size``, one transaction each, in ``valid_at`` order; with ``idempotency_key``
+        a retry writes only the batches not yet stored (batch i > 0 is keyed
+        ``"{key}/{i}"``)."""
+        return self._run(
+            self._ops.add_memories(
+                memories,
+                Scope.of(user_id, agent_id, run_id),
+                metadata=metadata,
+                timestamp=timestamp,
+                resolver=resolver,
                 batch_size=batch_size,
                 idempotency_key=idempotency_key,
             )
@@ -307,6 +350,48 @@ class GraphMemory:
                 Scope.of(user_id, agent_id, run_id),
                 include_invalid=True,
                 entity=entity,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+        )
+
+    def get_memories(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[Memory]:
+        """The scope's currently valid memories (the Mem0 variant), oldest first."""
+        return self._run(
+            self._ops.list_memories(
+                Scope.of(user_id, agent_id, run_id),
+                include_invalid=False,
+                since=None,
+                until=None,
+                limit=limit,
+            )
+        )
+
+    def memory_history(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Memory]:
+        """Every memory of the scope (the Mem0 variant), retired ones included (with when and
+        why, and ``replaced_by`` after an UPDATE), oldest first; optionally only those created
+        in [since, until)."""
+        return self._run(
+            self._ops.list_memories(
+                Scope.of(user_id, agent_id, run_id),
+                include_invalid=True,
                 since=since,
                 until=until,
                 limit=limit,

@@ -134,6 +134,9 @@ def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+MAX_MEMORY_CHARS = 10_000
+
+
 class Triplet(_Input):
     """A (source, relation, target) fact, as extracted or as given to ``add_triplets``."""
 
@@ -144,6 +147,14 @@ class Triplet(_Input):
     target_type: str | None = None
     valid_at: datetime | None = None  # when it became true (default: the add's timestamp)
     metadata: dict[str, Any] | None = None  # filterable in search (see SearchResult filters)
+
+
+class MemoryInput(_Input):
+    """One memory for ``add_memories``: stored as given (the Mem0 variant, no extraction)."""
+
+    text: str = Field(min_length=1, max_length=MAX_MEMORY_CHARS)
+    valid_at: datetime | None = None  # when it became true (default: the add's timestamp)
+    metadata: dict[str, Any] | None = None  # filterable in search
 
 
 class OperationKind(StrEnum):
@@ -193,6 +204,37 @@ class Relation(_Model):
         )
 
 
+class Memory(_Model):
+    """A stored natural-language memory (the Mem0 variant), with its validity and provenance.
+    An UPDATE or DELETE retires it (``invalid_at``, ``invalid_reason``); it is never erased."""
+
+    id: str
+    text: str
+    created_at: datetime
+    valid_at: datetime
+    invalid_at: datetime | None = None
+    invalid_reason: str | None = None
+    episode_ids: tuple[str, ...] = ()
+    replaced_by: str | None = None  # id of the memory that superseded this one (UPDATE)
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid_at is None
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> Memory:
+        return cls(
+            id=row["id"],
+            text=row["text"],
+            created_at=from_query(row["created_at"]),
+            valid_at=from_query(row["valid_at"]),
+            invalid_at=from_query(row["invalid_at"]) if row.get("invalid_at") else None,
+            invalid_reason=row.get("invalid_reason"),
+            episode_ids=tuple(row.get("episode_ids") or ()),
+            replaced_by=row.get("replaced_by"),
+        )
+
+
 class EntityRef(_Model):
     id: str
     name: str
@@ -205,6 +247,14 @@ class Operation(_Model):
     relation: Relation
     # For UPDATE: the fact it replaced. For DELETE: None (``relation`` is the retired fact).
     previous: Relation | None = None
+    reason: str | None = None
+
+
+class MemoryOperation(_Model):
+    kind: OperationKind
+    memory: Memory
+    # For UPDATE: the memory it replaced. For DELETE: None (``memory`` is the retired one).
+    previous: Memory | None = None
     reason: str | None = None
 
 
@@ -243,6 +293,8 @@ class AddResult(_Model):
     skipped: tuple[Skipped, ...] = ()  # extracted items not stored, with the reason
     # True when the idempotency key was already stored: nothing was run or written this time.
     replayed: bool = False
+    # The Mem0 variant's decisions (GraphMemConfig.variant "mem0" or "both"); empty otherwise.
+    memory_operations: tuple[MemoryOperation, ...] = ()
 
     def of_kind(self, kind: OperationKind) -> list[Operation]:
         return [op for op in self.operations if op.kind is kind]
@@ -280,20 +332,39 @@ class ScoredRelation(_Model):
         return self.relation.valid
 
 
+class ScoredMemory(_Model):
+    memory: Memory
+    score: float
+    # Which retrieval channels found it: "semantic" (vector), "keyword" (full-text).
+    channels: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.memory.text
+
+
 class SearchResult(_Model):
     query: str
     relations: tuple[ScoredRelation, ...]
     linked_entities: tuple[EntityRef, ...]
     usage: Usage
+    # The Mem0 variant's memories, best first (GraphMemConfig.variant "mem0" or "both").
+    memories: tuple[ScoredMemory, ...] = ()
 
     def facts(self) -> list[str]:
-        return [r.relation.fact for r in self.relations]
+        """The text of every result, facts then memories, each best first."""
+        return [r.relation.fact for r in self.relations] + [m.memory.text for m in self.memories]
 
     def to_context(self, max_tokens: int = 1000, encoding: str = "cl100k_base") -> str:
-        """A compact memory block for an LLM prompt: facts with their dates, best first, while
-        they fit in ``max_tokens`` (counted with tiktoken), then the entities they concern."""
+        """A compact memory block for an LLM prompt: facts and memories with their dates, best
+        first (taken in turns when there are both), while they fit in ``max_tokens`` (counted
+        with tiktoken), then the entities they concern."""
         from graphmem.retrieval.context import render_context
 
         return render_context(
-            [r.relation for r in self.relations], self.linked_entities, max_tokens, encoding
+            [r.relation for r in self.relations],
+            self.linked_entities,
+            max_tokens,
+            encoding,
+            memories=[m.memory for m in self.memories],
         )

@@ -168,16 +168,24 @@ class Script:
         self,
         entities: Iterable[tuple[str, str]],
         relations: Iterable[tuple[str, str, str]] = (),
+        memories: Iterable[str] | None = None,
     ) -> Script:
-        """The two extraction replies of one add: (name, type) and (source, relation, target)."""
+        """The two extraction replies of one add: (name, type) and (source, relation, target);
+        with ``memories``, the relation reply of variant "both" (which writes memories too)."""
         found = [{"name": n, "type": t} for n, t in entities]
         self.enqueue("extract_entities", {"entities": found})
         if found:
-            self.enqueue(
-                "extract_relations",
-                {"relations": [{"source": s, "relation": r, "target": t} for s, r, t in relations]},
-            )
+            reply: dict[str, Any] = {
+                "relations": [{"source": s, "relation": r, "target": t} for s, r, t in relations]
+            }
+            if memories is not None:
+                reply["memories"] = list(memories)
+            self.enqueue("extract_relations", reply)
         return self
+
+    def enqueue_memories(self, *texts: str) -> Script:
+        """The Mem0 variant's extraction reply of one add: the candidate memories."""
+        return self.enqueue("extract_memories", {"memories": list(texts)})
 
     def enqueue_decisions(self, *decisions: tuple[str, str | None, str | None, str]) -> Script:
         """The update resolver's reply: (operation, new id "N1", existing id "E1", reason)."""

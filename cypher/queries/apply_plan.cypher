@@ -11,11 +11,17 @@
 //              key joined by tabs), source_key, target_key, relation, rel_type, fact, embedding,
 //              valid_at: DATETIME|null (default: the episode's time), supersedes: STRING|null,
 //              meta: MAP (metadata, keys already prefixed "meta_")}],
-//         $confirmations LIST<STRING> (fact ids the episode restated)
+//         $confirmations LIST<STRING> (fact ids the episode restated),
+//         the Mem0 variant's memories (empty lists for the graph alone):
+//         $memory_invalidations LIST<MAP> [{memory_id, reason, kind, at: DATETIME|null}],
+//         $memories LIST<MAP> [{id, key (the text case-folded, spaces collapsed), text,
+//              embedding, valid_at: DATETIME|null, supersedes: STRING|null, meta: MAP}],
+//         $memory_confirmations LIST<STRING> (memory ids the episode restated)
 // returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
 //          facts LIST<MAP {id, stored_id, created}> (created false: a valid fact with the same
 //          key was already stored, and this episode confirmed it),
-//          invalidated INTEGER, added INTEGER, confirmed INTEGER
+//          invalidated INTEGER, added INTEGER, confirmed INTEGER,
+//          memories LIST<MAP {id, stored_id, created}> (as facts), memories_added INTEGER
 // Callers pass entities and facts sorted by key, so concurrent writers lock in one order.
 // Plans are index-driven whatever the statistics say; replanning this large statement each
 // time a growing graph's statistics shift cost 230-400 ms per add (measured), so keep the plan.
@@ -116,6 +122,52 @@ CALL (ep) {
   CREATE (ep)-[:CONFIRMED]->(f)
   RETURN count(f) AS confirmed
 }
+CALL (ep) {
+  UNWIND $memory_invalidations AS inv
+  MATCH (m:Memory {id: inv.memory_id})
+  WHERE m.scope_key = $scope.scope_key AND m.invalid_at IS NULL
+  SET m.invalid_at = coalesce(inv.at, ep.observed_at), m.expired_at = $now,
+      m.invalid_reason = inv.reason, m.invalidated_by = ep.id, m.memory_key = null
+  CREATE (ep)-[:INVALIDATED {kind: inv.kind, reason: inv.reason}]->(m)
+  RETURN count(m) AS memories_invalidated
+}
+CALL (ep) {
+  UNWIND $memories AS item
+  // One valid memory per key and scope (constraint memory_scope_key), as with facts.
+  MERGE (m:Memory {scope_key: $scope.scope_key, memory_key: item.key})
+    ON CREATE SET m.id = item.id, m.scope_token = $scope.scope_token,
+                  m.user_id = $scope.user_id, m.agent_id = $scope.agent_id,
+                  m.run_id = $scope.run_id, m.text = item.text, m.embedding = item.embedding,
+                  m.created_at = $now, m.valid_at = coalesce(item.valid_at, ep.observed_at),
+                  m.episode_ids = [ep.id], m += item.meta
+  WITH ep, m, item, m.id = item.id AS created
+  CALL (ep, m, item, created) {
+    WITH * WHERE created
+    CREATE (ep)-[:ADDED]->(m)
+    WITH m, item
+    OPTIONAL MATCH (old:Memory {id: item.supersedes})
+    WHERE old.scope_key = $scope.scope_key
+    FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | CREATE (m)-[:SUPERSEDES]->(o))
+    RETURN 1 AS written
+    UNION
+    WITH * WHERE NOT created
+    SET m.episode_ids = m.episode_ids + ep.id
+    CREATE (ep)-[:CONFIRMED]->(m)
+    RETURN 0 AS written
+  }
+  RETURN collect({id: item.id, stored_id: m.id, created: created}) AS memories,
+         sum(written) AS memories_added
+}
+CALL (ep) {
+  UNWIND $memory_confirmations AS memory_id
+  MATCH (m:Memory {id: memory_id})
+  WHERE m.scope_key = $scope.scope_key
+  SET m.episode_ids = m.episode_ids + ep.id
+  CREATE (ep)-[:CONFIRMED]->(m)
+  RETURN count(m) AS memories_confirmed
+}
 SET s.fact_count = s.fact_count + added,
-    s.entity_count = s.entity_count + size([e IN entities WHERE e.created])
-RETURN ep.id AS episode_id, entities, facts, invalidated, added, confirmed
+    s.entity_count = s.entity_count + size([e IN entities WHERE e.created]),
+    s.memory_count = coalesce(s.memory_count, 0) + memories_added
+RETURN ep.id AS episode_id, entities, facts, invalidated, added, confirmed, memories,
+       memories_added

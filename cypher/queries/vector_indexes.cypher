@@ -3,5 +3,5 @@
 // params: none
 // returns: name STRING, dimensions INTEGER, properties LIST<STRING>, state STRING
 SHOW VECTOR INDEXES YIELD name, options, properties, state
-WHERE name IN ['entity_embedding', 'fact_embedding']
+WHERE name IN ['entity_embedding', 'fact_embedding', 'memory_embedding']
 RETURN name, options.indexConfig.`vector.dimensions` AS dimensions, properties, state

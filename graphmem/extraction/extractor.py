@@ -1,4 +1,5 @@
-"""The paper's two extraction calls, with the scope's summary and recent messages as context."""
+"""The paper's extraction calls (Mem0g: entities, then relations; Mem0: memories), with the
+scope's summary and recent messages as context."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from dataclasses import dataclass
 from graphmem.effects import Step
 from graphmem.models import Message
 from graphmem.prompts import entities as entity_prompt
+from graphmem.prompts import memories as memory_prompt
 from graphmem.prompts import relations as relation_prompt
 from graphmem.prompts import summary as summary_prompt
 from graphmem.prompts.entities import EntityExtraction, ExtractedEntity
-from graphmem.prompts.relations import ExtractedRelation, RelationExtraction
+from graphmem.prompts.memories import MemoryExtraction
+from graphmem.prompts.relations import (
+    ExtractedRelation,
+    RelationExtraction,
+    RelationsAndMemories,
+)
 from graphmem.prompts.summary import ConversationSummary
 from graphmem.structured import UsageMeter, structured
 
@@ -22,6 +29,8 @@ __all__ = ["Extraction", "Extractor"]
 class Extraction:
     entities: tuple[ExtractedEntity, ...]
     relations: tuple[ExtractedRelation, ...]
+    # Asked with_memories: the memories the relation call wrote; None when it was not made.
+    memories: tuple[str, ...] | None = None
 
 
 class Extractor:
@@ -38,7 +47,11 @@ class Extractor:
         recent: Sequence[Message],
         self_name: str,
         meter: UsageMeter,
+        *,
+        with_memories: bool = False,
     ) -> Step[Extraction]:
+        """Entities, then relations over them (and, ``with_memories``, memories in the same
+        call); no relation call when there are no entities."""
         system, user = entity_prompt.build(new, summary, recent, self_name)
         found = yield from structured(
             role=entity_prompt.ROLE,
@@ -51,16 +64,43 @@ class Extractor:
         if not found.entities:  # nothing to relate: skip the second call
             return Extraction((), ())
         last = list(recent[-self._relation_context :]) if self._relation_context else []
-        system, user = relation_prompt.build(new, found.entities, last, self_name)
-        related = yield from structured(
+        system, user = relation_prompt.build(
+            new, found.entities, last, self_name, with_memories=with_memories
+        )
+        related: RelationExtraction = yield from structured(
             role=relation_prompt.ROLE,
             system=system,
             user=user,
-            response_model=RelationExtraction,
+            response_model=RelationsAndMemories if with_memories else RelationExtraction,
             meter=meter,
             output_retries=self._retries,
         )
-        return Extraction(tuple(found.entities), tuple(related.relations))
+        memories = related.memories if isinstance(related, RelationsAndMemories) else None
+        return Extraction(
+            tuple(found.entities),
+            tuple(related.relations),
+            tuple(memories) if memories is not None else None,
+        )
+
+    def extract_memories(
+        self,
+        new: Sequence[Message],
+        summary: str | None,
+        recent: Sequence[Message],
+        self_name: str,
+        meter: UsageMeter,
+    ) -> Step[list[str]]:
+        """The Mem0 variant's one extraction call: candidate memories in natural language."""
+        system, user = memory_prompt.build(new, summary, recent, self_name)
+        found = yield from structured(
+            role=memory_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=MemoryExtraction,
+            meter=meter,
+            output_retries=self._retries,
+        )
+        return list(found.memories)
 
     def summarize(
         self, current: str | None, new: Sequence[Message], meter: UsageMeter

@@ -9,21 +9,24 @@ from typing import Any
 from pydantic import ValidationError
 
 from graphmem.errors import InvalidInputError
-from graphmem.models import Message, Triplet, normalize_name
+from graphmem.models import MemoryInput, Message, Triplet, normalize_name
 from graphmem.text import normalize_relation, require_unicode
 from graphmem.times import storable
 
 __all__ = [
+    "MemoryInputArg",
     "MessagesInput",
     "TripletInput",
     "batches",
     "check_idempotency_key",
+    "coerce_memory",
     "coerce_messages",
     "coerce_triplet",
 ]
 
 MessagesInput = str | Message | Mapping[str, Any] | Sequence[Message | Mapping[str, Any]]
 TripletInput = Triplet | Mapping[str, Any] | Sequence[str]
+MemoryInputArg = MemoryInput | str | Mapping[str, Any]
 
 _MAX_KEY_CHARS = 256
 
@@ -73,6 +76,26 @@ def coerce_triplet(item: TripletInput) -> Triplet:
     raise InvalidInputError(
         f"bad triplet {item!r}: give a Triplet, a dict with source/relation/target, or a 3-tuple"
     )
+
+
+def coerce_memory(item: MemoryInputArg) -> MemoryInput:
+    try:
+        if isinstance(item, MemoryInput):
+            memory = item
+        elif isinstance(item, str):
+            memory = MemoryInput(text=item)
+        elif isinstance(item, Mapping):
+            memory = MemoryInput.model_validate(item)
+        else:
+            raise InvalidInputError(
+                f"bad memory {item!r:.80}: give a string, a MemoryInput or a dict with 'text'"
+            )
+    except ValidationError as exc:
+        raise InvalidInputError(f"bad memory {item!r:.80}: {exc}") from exc
+    if not memory.text.strip():
+        raise InvalidInputError("a memory's text is blank: give the words to remember")
+    require_unicode(memory.text, "memory text")
+    return memory
 
 
 def batches(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from graphmem.config import GraphMemConfig
-from graphmem.effects import QueryCount, ScheduleSummary, Step
+from graphmem.effects import Embed, QueryCount, ScheduleSummary, Step
 from graphmem.errors import (
     ConfigurationError,
     GraphMemError,
@@ -19,9 +19,12 @@ from graphmem.errors import (
 )
 from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
+from graphmem.mem0.retrieval import search_memories
+from graphmem.mem0.update import plan_memories
 from graphmem.models import (
     AddResult,
     ForgetResult,
+    Memory,
     Message,
     Relation,
     Scope,
@@ -33,10 +36,12 @@ from graphmem.models import (
     normalize_name,
 )
 from graphmem.pipeline.inputs import (
+    MemoryInputArg,
     MessagesInput,
     TripletInput,
     batches,
     check_idempotency_key,
+    coerce_memory,
     coerce_messages,
     coerce_triplet,
 )
@@ -44,6 +49,7 @@ from graphmem.pipeline.outcomes import replayed
 from graphmem.pipeline.update import (
     PerFact,
     StepResolver,
+    Update,
     llm_resolver,
     new_id,
     plan_update,
@@ -51,7 +57,7 @@ from graphmem.pipeline.update import (
 )
 from graphmem.pipeline.write import Episode, nothing, write
 from graphmem.resolution import Draft, draft_from_triplets
-from graphmem.retrieval.retriever import Retriever, SearchOptions
+from graphmem.retrieval.retriever import Retriever, SearchOptions, check_query
 from graphmem.store import statements
 from graphmem.structured import UsageMeter
 from graphmem.summaries import refresh_step
@@ -102,9 +108,6 @@ class MemoryOperations:
                 return replayed(stored, (yield QueryCount()) - queries_before)
         earlier = [Message(**m) for chunk in ctx["recent"] for m in json.loads(chunk)]
         recent = earlier[-cfg.context_messages :] if cfg.context_messages else []
-        extraction = yield from extractor.extract(
-            new, ctx["summary"], recent, _self_name(scope), meter
-        )
         episode = Episode(
             id=new_id(),
             observed_at=storable(timestamp) if timestamp else datetime.now(UTC),
@@ -114,24 +117,23 @@ class MemoryOperations:
             fact_meta=fact_meta,
             key=key or "",
         )
-
-        # Unusable items (a blank name, a relation of punctuation only) are reported on the
-        # result as skipped, with the reason; nothing is dropped silently.
-        draft = draft_from_triplets(
-            (
-                Triplet(source=r.source, relation=r.relation, target=r.target)
-                for r in extraction.relations
-            ),
-            ((e.name, e.type) for e in extraction.entities),
-        )
-        result = yield from self._record(
-            scope,
-            draft,
-            episode=episode,
-            resolver=llm_resolver(meter, cfg.llm.max_output_retries),
-            per_fact={},
-            match_similar=True,
-        )
+        context = (new, ctx["summary"], recent, _self_name(scope), meter)
+        graph, skipped, texts = nothing(), list[tuple[str, str]](), None
+        if cfg.variant != "mem0":
+            graph, skipped, texts = yield from self._graph_update(scope, episode, context)
+        memories = None
+        if cfg.variant != "mem0g":
+            if texts is None:  # "mem0"; or "both" when the relation call was not made
+                texts = tuple((yield from extractor.extract_memories(*context)))
+            memories = yield from plan_memories(
+                cfg,
+                scope,
+                [(t, None, {}) for t in texts],
+                meter=meter,
+                output_retries=cfg.llm.max_output_retries,
+            )
+            skipped += memories.skipped
+        result = yield from write(scope, episode, graph, memories)
         # The summary is refreshed after the add, never inside it (at most 3 LLM calls per add).
         total = int(ctx["message_count"]) + len(new)
         if (
@@ -144,9 +146,45 @@ class MemoryOperations:
             update={
                 "usage": meter.usage(),
                 "neo4j_queries": (yield QueryCount()) - queries_before,
-                "skipped": tuple(Skipped(item=i, reason=r) for i, r in draft.skipped),
+                "skipped": tuple(Skipped(item=i, reason=r) for i, r in skipped),
             }
         )
+
+    def _graph_update(
+        self,
+        scope: Scope,
+        episode: Episode,
+        context: tuple[list[Message], str | None, list[Message], str, UsageMeter],
+    ) -> Step[tuple[Update, list[tuple[str, str]], tuple[str, ...] | None]]:
+        """Mem0g: the two extraction calls, then entity resolution, conflict detection and the
+        resolver. Returns the update, the extracted items that could not be stored (with the
+        reason) and, for variant "both", the memories the relation call wrote (None when it
+        was not made)."""
+        extraction = yield from self._require_extractor().extract(
+            *context, with_memories=self.config.variant == "both"
+        )
+        # Unusable items (a blank name, a relation of punctuation only) are reported on the
+        # result as skipped, with the reason; nothing is dropped silently.
+        draft = draft_from_triplets(
+            (
+                Triplet(source=r.source, relation=r.relation, target=r.target)
+                for r in extraction.relations
+            ),
+            ((e.name, e.type) for e in extraction.entities),
+        )
+        if not draft.entities:
+            return nothing(), list(draft.skipped), extraction.memories
+        update = yield from plan_update(
+            self.config,
+            scope,
+            draft,
+            resolver=llm_resolver(context[-1], self.config.llm.max_output_retries),
+            per_fact={},
+            fact_meta=episode.fact_meta,
+            match_similar=True,
+            llm_context=True,
+        )
+        return update, list(draft.skipped), extraction.memories
 
     def add_triplets(
         self,
@@ -217,6 +255,72 @@ class MemoryOperations:
                 raise
             results.append(written)
         return _combined(results, meter.usage(), (yield QueryCount()) - queries_before)
+
+    def add_memories(
+        self,
+        memories: Iterable[MemoryInputArg],
+        scope: Scope,
+        *,
+        metadata: Mapping[str, Any] | None,
+        timestamp: datetime | None,
+        resolver: Literal["auto", "llm", "rules"],
+        batch_size: int,
+        idempotency_key: str | None,
+    ) -> Step[AddResult]:
+        """The Mem0 variant's structured ingest: memories stored as given, no extraction."""
+        key = check_idempotency_key(idempotency_key)
+        if not 1 <= batch_size <= 10_000:
+            raise InvalidInputError(f"batch_size must be within 1..10000, got {batch_size}")
+        call_meta = metadata_properties(metadata)
+        items = [coerce_memory(m) for m in memories]
+        if not items:
+            raise InvalidInputError("memories is empty: give at least one text to remember")
+        metas = [{**call_meta, **metadata_properties(m.metadata)} for m in items]
+        meter = UsageMeter()
+        ask = self._memory_resolver(resolver, meter)
+        queries_before = yield QueryCount()
+        when = storable(timestamp) if timestamp else datetime.now(UTC)
+        ordered = sorted(
+            zip(items, metas, strict=True),
+            key=lambda pair: storable(pair[0].valid_at) if pair[0].valid_at else when,
+        )
+        results: list[AddResult] = []
+        for number, start in enumerate(range(0, len(ordered), batch_size)):
+            batch = ordered[start : start + batch_size]
+            batch_key = None if key is None else key if number == 0 else f"{key}/{number}"
+            if batch_key is not None:
+                stored = yield statements.episode_outcome(scope.key, batch_key)
+                if stored is not None:
+                    results.append(replayed(stored, 0))
+                    continue
+            episode = Episode(
+                id=new_id(),
+                observed_at=when,
+                messages=[],
+                text=f"structured ingest of {len(batch)} memory(ies)",
+                metadata=metadata or {},
+                key=batch_key or "",
+            )
+            candidates = [
+                (m.text, storable(m.valid_at) if m.valid_at else None, meta) for m, meta in batch
+            ]
+            update = yield from plan_memories(
+                self.config,
+                scope,
+                candidates,
+                meter=ask,
+                output_retries=self.config.llm.max_output_retries,
+            )
+            results.append((yield from write(scope, episode, nothing(), update)))
+        return _combined(results, meter.usage(), (yield QueryCount()) - queries_before)
+
+    def _memory_resolver(self, choice: str, meter: UsageMeter) -> UsageMeter | None:
+        """The meter of the LLM resolver's calls, or None to decide by restatement alone."""
+        if choice not in ("auto", "llm", "rules"):
+            raise InvalidInputError(f"resolver must be 'auto', 'llm' or 'rules', got {choice!r}")
+        if choice == "llm" and not self.has_llm:
+            raise ConfigurationError("resolver='llm' needs an LLM; use resolver='rules'")
+        return meter if choice == "llm" or (choice == "auto" and self.has_llm) else None
 
     def refresh_summary(self, scope: Scope) -> Step[Usage | None]:
         return refresh_step(scope, self._require_extractor())
@@ -295,7 +399,18 @@ class MemoryOperations:
         )
         if isinstance(query, str):
             require_unicode(query, "query")
-        return self.retriever.search(query, scope, options)
+        variant = self.config.variant
+        if variant == "mem0g":
+            return (yield from self.retriever.search(query, scope, options))
+        check_query(query, options)
+        embedding = (yield Embed((query,)))[0]
+        memories = yield from search_memories(query, scope, options, embedding, cfg)
+        if variant == "mem0":
+            return SearchResult(
+                query=query, relations=(), linked_entities=(), usage=Usage(), memories=memories
+            )
+        found = yield from self.retriever.search(query, scope, options, embedding)
+        return found.model_copy(update={"memories": memories})
 
     # -- read and delete --------------------------------------------------------------------
 
@@ -332,14 +447,38 @@ class MemoryOperations:
         )
         return [Relation.from_record(r) for r in rows]
 
-    def delete(self, relation_id: str, scope: Scope, *, erase_episodes: bool) -> Step[int]:
-        if not isinstance(relation_id, str) or not relation_id:
-            raise InvalidInputError("relation_id must be a non-empty string")
-        row = yield statements.delete_fact(
-            scope.key, relation_id, erase_episodes, datetime.now(UTC)
+    def list_memories(
+        self,
+        scope: Scope,
+        *,
+        include_invalid: bool,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> Step[list[Memory]]:
+        if limit < 1:
+            raise InvalidInputError(f"limit must be at least 1, got {limit}")
+        rows = yield statements.list_memories(
+            {
+                "scope_key": scope.key,
+                "include_invalid": include_invalid,
+                "since": storable(since) if since else None,
+                "until": storable(until) if until else None,
+                "limit": limit,
+            }
         )
+        return [Memory.from_record(r) for r in rows]
+
+    def delete(self, item_id: str, scope: Scope, *, erase_episodes: bool) -> Step[int]:
+        """A fact, or (the Mem0 variant) a memory, by id."""
+        if not isinstance(item_id, str) or not item_id:
+            raise InvalidInputError("relation_id must be a non-empty string")
+        now = datetime.now(UTC)
+        row = yield statements.delete_fact(scope.key, item_id, erase_episodes, now)
         if not row["deleted"]:
-            raise NotFoundError(f"no fact {relation_id!r} in scope {scope.key}")
+            row = yield statements.delete_memory(scope.key, item_id, erase_episodes, now)
+        if not row["deleted"]:
+            raise NotFoundError(f"no fact or memory {item_id!r} in scope {scope.key}")
         return int(row["episodes_erased"])
 
     def delete_all(self, scope: Scope) -> Step[int]:
@@ -395,6 +534,7 @@ def _combined(results: Sequence[AddResult], usage: Usage, queries: int) -> AddRe
         replayed=all(r.replayed for r in results),
         entities=tuple({e.id: e for r in results for e in r.entities}.values()),
         operations=tuple(op for r in results for op in r.operations),
+        memory_operations=tuple(op for r in results for op in r.memory_operations),
         usage=usage,
         neo4j_queries=queries,
     )

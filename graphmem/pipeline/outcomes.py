@@ -9,6 +9,8 @@ from typing import Any
 from graphmem.models import (
     AddResult,
     EntityRef,
+    Memory,
+    MemoryOperation,
     Operation,
     OperationKind,
     Relation,
@@ -65,10 +67,35 @@ def replayed(stored: Row, neo4j_queries: int) -> AddResult:
         episode_ids=(stored["episode_id"],),
         entities=tuple(EntityRef(**e) for e in stored["entities"]),
         operations=(*added, *deleted, *confirmed),
+        memory_operations=_replayed_memories(stored),
         usage=Usage(),
         neo4j_queries=neo4j_queries,
         replayed=True,
     )
+
+
+def _replayed_memories(stored: Row) -> tuple[MemoryOperation, ...]:
+    added = [
+        MemoryOperation(
+            kind=OperationKind.UPDATE if a["previous"] else OperationKind.ADD,
+            memory=Memory.from_record(a["memory"]),
+            previous=Memory.from_record(a["previous"]) if a["previous"] else None,
+        )
+        for a in stored["memories_added"]
+    ]
+    superseded = {op.previous.id for op in added if op.previous is not None}
+    deleted = [
+        MemoryOperation(
+            kind=OperationKind.DELETE, memory=Memory.from_record(i["memory"]), reason=i["reason"]
+        )
+        for i in stored["memories_invalidated"]
+        if i["memory"]["id"] not in superseded
+    ]
+    confirmed = [
+        MemoryOperation(kind=OperationKind.NOOP, memory=Memory.from_record(m))
+        for m in stored["memories_confirmed"]
+    ]
+    return (*added, *deleted, *confirmed)
 
 
 def operation(  # noqa: PLR0917 (one caller)

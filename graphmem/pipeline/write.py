@@ -10,6 +10,8 @@ from typing import Any
 
 from graphmem.effects import Step
 from graphmem.errors import CommitUnknownError, StoreError
+from graphmem.mem0.update import MemoryUpdate
+from graphmem.mem0.update import operations as memory_operations
 from graphmem.models import AddResult, EntityRef, Message, Scope, Usage
 from graphmem.pipeline.outcomes import operation, replayed
 from graphmem.pipeline.update import Update
@@ -58,11 +60,21 @@ class Episode:
         }
 
 
-def write(scope: Scope, episode: Episode, update: Update) -> Step[AddResult]:
-    """ONE write transaction for the episode and its update. A commit whose answer was lost is
-    looked up by the episode's key and written only if it had not landed."""
+def write(
+    scope: Scope, episode: Episode, update: Update, memories: MemoryUpdate | None = None
+) -> Step[AddResult]:
+    """ONE write transaction for the episode, its graph update and its memories (the Mem0
+    variant). A commit whose answer was lost is looked up by the episode's key and written
+    only if it had not landed."""
     now = datetime.now(UTC)
-    params = {**update.params, "scope": scope.as_params(), "now": now, "episode": episode.params()}
+    memories = memories or MemoryUpdate()
+    params = {
+        **update.params,
+        **memories.params(episode.fact_meta),
+        "scope": scope.as_params(),
+        "now": now,
+        "episode": episode.params(),
+    }
     try:
         written = yield statements.apply_plan(params)
     except CommitLostError as exc:
@@ -91,6 +103,9 @@ def write(scope: Scope, episode: Episode, update: Update) -> Step[AddResult]:
         operations=tuple(
             operation(op, update.entities, episode.id, now, episode.observed_at, restated)
             for op in update.plan.operations
+        ),
+        memory_operations=memory_operations(
+            memories, written["memories"], episode.id, now, episode.observed_at
         ),
         usage=Usage(),
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from graphmem.models import Message
 from graphmem.prompts._common import render_context, render_messages
 from graphmem.prompts.entities import ExtractedEntity
+from graphmem.prompts.memories import MemoryText
 
 ROLE = "extract_relations"
 
@@ -36,11 +37,26 @@ class RelationExtraction(BaseModel):
     relations: list[ExtractedRelation]
 
 
+# GraphMemConfig(variant="both"): the same call also writes the Mem0 variant's memories, so
+# the two representations come from one extraction pass.
+WITH_MEMORIES = """
+Also return the same knowledge as memories: each fact worth remembering as one sentence that
+makes sense on its own (preferences, plans, relationships, events, work, health), with names,
+numbers, versions and dates exactly as written, in the language of the messages. A memory may
+keep detail that no triplet holds."""
+
+
+class RelationsAndMemories(RelationExtraction):
+    memories: list[MemoryText]
+
+
 def build(
     new: Sequence[Message],
     entities: Sequence[ExtractedEntity],
     recent: Sequence[Message],
     self_name: str,
+    *,
+    with_memories: bool = False,
 ) -> tuple[str, str]:
     """The summary and the longer context went to the entity call, which resolved references
     into the ENTITIES list; only the last few ``recent`` messages come along here (the
@@ -50,4 +66,5 @@ def build(
         f"EARLIER MESSAGES\n{render_context(None, recent)}\n\n"
         f"NEW MESSAGES\n{render_messages(new)}\n\nENTITIES\n{listed}"
     )
-    return SYSTEM.format(self_name=self_name), user
+    system = SYSTEM.format(self_name=self_name)
+    return (system + WITH_MEMORIES if with_memories else system), user

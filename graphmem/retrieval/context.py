@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import zip_longest
 
 from graphmem.errors import ConfigurationError
-from graphmem.models import EntityRef, Relation
+from graphmem.models import EntityRef, Memory, Relation
 
 __all__ = ["count_tokens", "render_context"]
 
@@ -38,10 +39,11 @@ def count_tokens(text: str, encoding: str = "cl100k_base") -> int:
     return len(_encoder(encoding)(text))
 
 
-def _line(rel: Relation) -> str:
-    if rel.invalid_at is None:
-        return f"- {rel.fact} (since {rel.valid_at:%Y-%m-%d})"
-    return f"- {rel.fact} ({rel.valid_at:%Y-%m-%d} to {rel.invalid_at:%Y-%m-%d}, no longer true)"
+def _line(item: Relation | Memory) -> str:
+    text = item.fact if isinstance(item, Relation) else item.text
+    if item.invalid_at is None:
+        return f"- {text} (since {item.valid_at:%Y-%m-%d})"
+    return f"- {text} ({item.valid_at:%Y-%m-%d} to {item.invalid_at:%Y-%m-%d}, no longer true)"
 
 
 def render_context(
@@ -49,21 +51,26 @@ def render_context(
     entities: Sequence[EntityRef],
     max_tokens: int,
     encoding: str = "cl100k_base",
+    *,
+    memories: Sequence[Memory] = (),
 ) -> str:
-    """Facts in ranked order while they fit, then the entities they concern."""
+    """Facts and memories in ranked order (in turns) while they fit, then the entities the
+    facts concern."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
     header = "Memory (most relevant first):"
     lines = [header]
     used = count_tokens(header, encoding)
     kept: list[Relation] = []
-    for rel in relations:
-        line = _line(rel)
+    turns = (x for pair in zip_longest(relations, memories) for x in pair if x is not None)
+    for item in turns:
+        line = _line(item)
         cost = count_tokens("\n" + line, encoding)
         if used + cost > max_tokens:
             break
         lines.append(line)
-        kept.append(rel)
+        if isinstance(item, Relation):
+            kept.append(item)
         used += cost
     if len(lines) == 1:
         return "" if used > max_tokens else header + "\n(nothing relevant remembered)"
@@ -74,6 +81,6 @@ def render_context(
     for ent in entities:
         names.setdefault(ent.name, ent.type)
     about = "About: " + ", ".join(f"{n} ({t})" for n, t in names.items())
-    if used + count_tokens("\n" + about, encoding) <= max_tokens:
+    if names and used + count_tokens("\n" + about, encoding) <= max_tokens:
         lines.append(about)
     return "\n".join(lines)

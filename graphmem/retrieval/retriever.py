@@ -32,7 +32,7 @@ from graphmem.structured import UsageMeter, structured
 from graphmem.text import normalize_entity_type, normalize_relation
 from graphmem.times import from_query, storable
 
-__all__ = ["CHANNELS", "Retriever", "SearchOptions"]
+__all__ = ["CHANNELS", "Retriever", "SearchOptions", "check_query"]
 
 CHANNELS = ("entity", "semantic", "keyword")
 
@@ -87,6 +87,12 @@ class SearchOptions:
         metadata_properties(self.metadata)  # the same checks as on write
 
 
+def check_query(query: str, options: SearchOptions) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInputError("query must be a non-empty string")
+    options.check()
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else storable(moment)
 
@@ -111,17 +117,23 @@ class Retriever:
         # the scope runs its channels as one query or two at once.
         self._scope_facts: OrderedDict[str, int] = OrderedDict()
 
-    def search(self, query: str, scope: Scope, options: SearchOptions) -> Step[SearchResult]:
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidInputError("query must be a non-empty string")
-        options.check()
+    def search(
+        self,
+        query: str,
+        scope: Scope,
+        options: SearchOptions,
+        embedding: list[float] | None = None,
+    ) -> Step[SearchResult]:
+        """``embedding``: the query's, when the caller embedded it already."""
+        check_query(query, options)
         cfg = self._config
         meter = UsageMeter()
         self_name = scope.user_id or scope.agent_id or "user"
         link_keys = [normalize_name(self_name)] if mentions_self(query) else []
         if options.entity_linking == "llm" and "entity" in options.channels:
             link_keys += yield from self._llm_entities(query, self_name, meter)
-        embedding = (yield Embed((query,)))[0]
+        if embedding is None:
+            embedding = (yield Embed((query,)))[0]
         row = yield from self._query(
             scope.key, self._params(query, scope, options, embedding, link_keys)
         )

@@ -183,8 +183,17 @@ class Neo4jStore:
         self._dialect = None
         if not self.server.filtered_vector_search or self.dialect == "25":
             return
+        # Only the indexes without scope_key are rebuilt: a migration adding one index to a
+        # database already filtered must not rebuild the others (minutes at a million vectors).
+        unfiltered = [
+            row["name"]
+            for row in self._read("vector_indexes", {})
+            if "scope_key" not in (row["properties"] or ())
+        ]
         with store_errors("schema migration (filtered vector indexes)"):
             for statement in load_statements("cypher25/filtered_vector_indexes"):
+                if not any(f"INDEX {name} " in statement for name in unfiltered):
+                    continue
                 self.queries_run += 1
                 self._driver.execute_query(
                     statement, {"dimensions": dimensions}, database_=self._database

@@ -11,15 +11,19 @@ from graphmem.effects import Statement
 __all__ = [
     "apply_plan",
     "delete_fact",
+    "delete_memory",
     "delete_scope",
     "episode_outcome",
     "export_scope",
     "list_facts",
+    "list_memories",
     "load_context",
     "resolve_entities",
     "scopes_holding",
     "search",
+    "search_memories",
     "set_summary",
+    "similar_memories",
     "summary_context",
 ]
 
@@ -61,6 +65,23 @@ def search(params: Mapping[str, Any]) -> Statement:
 
 def list_facts(params: Mapping[str, Any]) -> Statement:
     return Statement("list_facts", params, shape="rows")
+
+
+def similar_memories(params: Mapping[str, Any]) -> Statement:
+    return Statement("similar_memories", params, shape="rows")
+
+
+def search_memories(params: Mapping[str, Any]) -> Statement:
+    return Statement("search_memories", params)
+
+
+def list_memories(params: Mapping[str, Any]) -> Statement:
+    return Statement("list_memories", params, shape="rows")
+
+
+def delete_memory(scope_key: str, memory_id: str, erase_episodes: bool, now: Any) -> Statement:
+    params = {"scope_key": scope_key, "memory_id": memory_id, "erase_episodes": erase_episodes}
+    return Statement("delete_memory", {**params, "now": now}, mode="write")
 
 
 def export_scope(scope_key: str, include_invalid: bool) -> Statement:

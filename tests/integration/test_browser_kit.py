@@ -25,7 +25,7 @@ from tests.integration.test_schema_and_queries import SCANS, _operators
 QUERIES = sorted(kit_dir().glob("[0-9][0-9]_*.cypher"))
 
 
-def test_the_kit_has_the_six_saved_queries_and_a_style() -> None:
+def test_the_kit_has_the_seven_saved_queries_and_a_style() -> None:
     assert [p.name[3:] for p in QUERIES] == [
         "scope_memory.cypher",
         "entity_neighbourhood.cypher",
@@ -33,6 +33,7 @@ def test_the_kit_has_the_six_saved_queries_and_a_style() -> None:
         "episode_changes.cypher",
         "invalidated_in_window.cypher",
         "duplicate_looking_entities.cypher",
+        "scope_memories.cypher",
     ]
     style = (kit_dir() / "graphmem.grass").read_text()
     assert 'caption: "{display}"' in style and "node.Person" in style
@@ -46,6 +47,7 @@ def test_saved_queries_run_as_written_and_use_indexes(
     path = saved_query_files(memory.store.dialect)[number]
     script.enqueue_extraction([(uid, "Person"), ("Oslo", "City")], [(uid, "lives_in", "Oslo")])
     result = memory.add("I live in Oslo.", user_id=uid)
+    memory.add_memories([f"{uid} lives in Oslo"], user_id=uid, resolver="rules")
     params: dict[str, Any] = {
         "scope_key": f'["{uid}",null,null]',
         "name": uid,

@@ -74,7 +74,7 @@ def test_every_query_file_passes_explain(neo4j_server: Neo4jServer, name: str) -
 def test_the_server_decides_the_query_variants(neo4j_server: Neo4jServer, cypher: Cypher) -> None:
     """2026+: vector indexes hold scope_key and the Cypher 25 variants run; an index built
     without it (a database from 5.26) is rebuilt by migrate(). 5.26: the Cypher 5 queries."""
-    assert VARIANTS == ["resolve_entities", "search"]
+    assert VARIANTS == ["resolve_entities", "search", "search_memories", "similar_memories"]
     with _driver(neo4j_server) as driver:
         store = Neo4jStore(driver)
         store.migrate(384)
@@ -96,7 +96,12 @@ def test_the_server_decides_the_query_variants(neo4j_server: Neo4jServer, cypher
         upgraded.migrate(384)
         assert upgraded.dialect == "25"
     by_name = {r["name"]: r["properties"] for r in cypher(indexes, {})}
-    assert by_name["fact_embedding"] == by_name["entity_embedding"] == ["embedding", "scope_key"]
+    assert (
+        by_name["fact_embedding"]
+        == by_name["entity_embedding"]
+        == by_name["memory_embedding"]
+        == ["embedding", "scope_key"]
+    )
 
 
 def _operators(plan: Any) -> set[str]:
@@ -116,6 +121,10 @@ def _operators(plan: Any) -> set[str]:
         "apply_plan",
         "delete_scope",
         "delete_fact",
+        "search_memories",
+        "similar_memories",
+        "list_memories",
+        "delete_memory",
     ],
 )
 def test_queries_use_indexes_not_scans(
@@ -123,6 +132,7 @@ def test_queries_use_indexes_not_scans(
 ) -> None:
     script.enqueue_extraction([(uid, "Person"), ("chess", "Game")], [(uid, "plays", "chess")])
     memory.add("I play chess.", user_id=uid)  # labels and indexes exist and hold data
+    memory.add_memories([f"{uid} plays chess"], user_id=uid, resolver="rules")
     with _driver(neo4j_server) as driver:
         plan = driver.execute_query(
             "EXPLAIN " + load_query(query, memory.store.dialect)

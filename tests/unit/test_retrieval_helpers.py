@@ -1,6 +1,7 @@
 import re
 
 from graphmem.retrieval import fulltext_query, mentions_self, reciprocal_rank_fusion
+from graphmem.retrieval.fusion import shared_ranks
 
 
 def test_fulltext_query_keeps_only_plain_words() -> None:
@@ -28,3 +29,28 @@ def test_rank_fusion_rewards_items_found_by_both_channels() -> None:
     assert [item for item, _, _ in fused] == ["b", "a", "c"]
     assert fused[1][1] == fused[2][1] < fused[0][1] <= 1.0
     assert reciprocal_rank_fusion({"x": ["only"], "y": ["only"]})[0][1] == 1.0
+
+
+def test_tied_scores_share_their_mean_rank() -> None:
+    assert shared_ranks([9.0, 5.0, 5.0, 5.0, 1.0]) == [1.0, 3.0, 3.0, 3.0, 5.0]
+    assert shared_ranks([2.0, 2.0]) == [1.5, 1.5]
+    assert shared_ranks([]) == []
+
+
+def test_a_channel_that_ties_everything_cannot_reorder_the_others() -> None:
+    # keyword: every memory matched only the shared name, in an arbitrary order.
+    cities = [f"city {i}" for i in (12, 2, 3, 4, 5)]
+    keyword = [*cities, "kayak"]
+    semantic = ["kayak", *cities]
+    weights = {"semantic": 1.0, "keyword": 0.5}
+    fused = reciprocal_rank_fusion(
+        {"semantic": semantic, "keyword": keyword},
+        k=5,
+        weights=weights,
+        ranks={"keyword": shared_ranks([1.3] * 6)},
+    )
+    assert [item for item, _, _ in fused] == semantic
+    unshared = reciprocal_rank_fusion(
+        {"semantic": semantic, "keyword": keyword}, k=5, weights=weights
+    )
+    assert unshared[0][0] == "city 12"  # what the tie did before ranks were shared

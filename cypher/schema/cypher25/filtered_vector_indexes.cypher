@@ -23,3 +23,10 @@ WITH [f.scope_key]
 OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine',
                        `vector.quantization.enabled`: false,
                        `vector.default_search_expansion_factor`: 10.0}};
+DROP INDEX memory_embedding IF EXISTS;
+CYPHER 25
+CREATE VECTOR INDEX memory_embedding IF NOT EXISTS FOR (m:Memory) ON m.embedding
+WITH [m.scope_key]
+OPTIONS {indexConfig: {`vector.dimensions`: $dimensions, `vector.similarity_function`: 'cosine',
+                       `vector.quantization.enabled`: false,
+                       `vector.default_search_expansion_factor`: 10.0}};

@@ -1,0 +1,247 @@
+"""The Mem0 update phase as a step: embed the candidate memories, ask the store for each one's
+restatement and most similar stored memories (one query), let the resolver decide ADD /
+UPDATE / DELETE / NOOP (one LLM call, skipped when nothing similar is stored), and build the
+write's parameters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphmem.config import GraphMemConfig
+from graphmem.effects import Embed, Step
+from graphmem.models import Memory, MemoryOperation, OperationKind, Scope
+from graphmem.prompts import memory_updates
+from graphmem.prompts.resolution import UpdateResolution
+from graphmem.store import statements
+from graphmem.structured import UsageMeter, structured
+
+__all__ = ["Candidate", "MemoryUpdate", "PlannedMemory", "memory_key", "plan_memories"]
+
+Row = Mapping[str, Any]
+
+
+def memory_key(text: str) -> str:
+    """What makes two memories one: the text, case-folded, with its spaces collapsed."""
+    return " ".join(text.split()).casefold()
+
+
+# A memory to decide about: its text, when it became true (None: the episode's time) and its
+# metadata properties (keys prefixed "meta_").
+Candidate = tuple[str, datetime | None, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMemory:
+    id: str
+    key: str
+    text: str
+    embedding: list[float]
+    valid_at: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryDecision:
+    kind: OperationKind
+    new: PlannedMemory | None  # ADD, UPDATE
+    existing: Row | None  # the stored memory: UPDATE, DELETE, NOOP
+    reason: str | None
+
+
+@dataclass(slots=True)
+class MemoryUpdate:
+    """What one add will write of memories, and the candidates it could not store."""
+
+    decisions: list[MemoryDecision] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def params(self, meta: Mapping[str, Any]) -> dict[str, Any]:
+        """The write's memory parameters (cypher/queries/apply_plan.cypher), sorted by key so
+        concurrent writers lock in one order."""
+        added = sorted(
+            ((d.new, d.existing) for d in self.decisions if d.new is not None),
+            key=lambda pair: pair[0].key,
+        )
+        retired = {
+            d.existing["id"]: {
+                "memory_id": d.existing["id"],
+                "reason": d.reason or "",
+                "kind": d.kind.value,
+                "at": d.new.valid_at if d.new is not None else None,
+            }
+            for d in self.decisions
+            if d.existing is not None and d.kind in (OperationKind.UPDATE, OperationKind.DELETE)
+        }
+        confirmed = {
+            d.existing["id"]
+            for d in self.decisions
+            if d.existing is not None and d.kind is OperationKind.NOOP
+        }
+        return {
+            "memories": [
+                {
+                    "id": new.id,
+                    "key": new.key,
+                    "text": new.text,
+                    "embedding": new.embedding,
+                    "valid_at": new.valid_at,
+                    "supersedes": existing["id"] if existing is not None else None,
+                    "meta": {**meta, **new.meta},
+                }
+                for new, existing in added
+            ],
+            "memory_invalidations": [retired[k] for k in sorted(retired)],
+            "memory_confirmations": sorted(confirmed - set(retired)),
+        }
+
+
+def plan_memories(
+    config: GraphMemConfig,
+    scope: Scope,
+    candidates: Sequence[Candidate],
+    *,
+    meter: UsageMeter | None,
+    output_retries: int,
+) -> Step[MemoryUpdate]:
+    """The update phase for ``candidates``; ``meter`` None decides without an LLM (every
+    candidate that is not a restatement is added)."""
+    update = MemoryUpdate()
+    wanted: dict[str, Candidate] = {}
+    for text, valid_at, meta in candidates:
+        reason = _unusable(text)
+        if reason:
+            update.skipped.append((text, reason))
+        else:
+            wanted.setdefault(memory_key(text), (" ".join(text.split()), valid_at, meta))
+    if not wanted:
+        return update
+    vectors: list[list[float]] = yield Embed(tuple(text for text, _, _ in wanted.values()))
+    planned = [
+        PlannedMemory(uuid.uuid4().hex, key, text, vector, valid_at, meta)
+        for (key, (text, valid_at, meta)), vector in zip(wanted.items(), vectors, strict=True)
+    ]
+    rows = yield statements.similar_memories(
+        {
+            "scope_key": scope.key,
+            "candidates": [{"key": m.key, "embedding": m.embedding} for m in planned],
+            "k": config.similar_memories,
+            "search_k": 2 * config.similar_memories,
+            "exact_max": config.retrieval.exact_scan_max,
+            "oversample": config.retrieval.oversample,
+            "max_k": config.retrieval.max_k,
+        }
+    )
+    found = {r["key"]: r for r in rows}
+    pending = []
+    for m in planned:
+        same = found[m.key]["same"]
+        if same is not None:  # said before in the same words: no question to ask
+            update.decisions.append(MemoryDecision(OperationKind.NOOP, None, same, "already known"))
+        else:
+            pending.append(m)
+    similar = {s["id"]: s for m in pending for s in found[m.key]["similar"]}
+    if not pending:
+        return update
+    if not similar or meter is None:
+        update.decisions += [MemoryDecision(OperationKind.ADD, m, None, None) for m in pending]
+        return update
+    existing = {f"E{i}": row for i, row in enumerate(similar.values(), 1)}
+    new = {f"N{i}": m for i, m in enumerate(pending, 1)}
+    system, user = memory_updates.build(
+        [(i, r["text"]) for i, r in existing.items()], [(i, m.text) for i, m in new.items()]
+    )
+    reply = yield from structured(
+        role=memory_updates.ROLE,
+        system=system,
+        user=user,
+        response_model=UpdateResolution,
+        meter=meter,
+        output_retries=output_retries,
+    )
+    update.decisions += settle(reply, existing, new)
+    return update
+
+
+def settle(
+    reply: UpdateResolution, existing: Mapping[str, Row], new: Mapping[str, PlannedMemory]
+) -> list[MemoryDecision]:
+    """The resolver's decisions, made safe: each stored memory is retired at most once, an
+    unknown id is ignored, and a candidate left undecided is added (nothing said is lost)."""
+    out: list[MemoryDecision] = []
+    retired: set[str] = set()
+    decided: set[str] = set()
+    for d in reply.decisions:
+        old = existing.get(d.existing_id or "")
+        if old is not None and old["id"] in retired:
+            old = None
+        if d.operation == "DELETE":
+            if old is not None:
+                retired.add(old["id"])
+                out.append(MemoryDecision(OperationKind.DELETE, None, old, d.reason))
+            continue
+        cand = new.get(d.new_id or "")
+        if cand is None or d.new_id in decided:
+            continue
+        decided.add(d.new_id or "")
+        if d.operation == "UPDATE" and old is not None:
+            retired.add(old["id"])
+            out.append(MemoryDecision(OperationKind.UPDATE, cand, old, d.reason))
+        elif d.operation == "NOOP" and old is not None:
+            out.append(MemoryDecision(OperationKind.NOOP, None, old, d.reason))
+        else:
+            out.append(MemoryDecision(OperationKind.ADD, cand, None, d.reason))
+    out += [
+        MemoryDecision(OperationKind.ADD, m, None, None) for i, m in new.items() if i not in decided
+    ]
+    return out
+
+
+def operations(
+    update: MemoryUpdate,
+    written: Sequence[Row],
+    episode_id: str,
+    now: datetime,
+    observed_at: datetime,
+) -> tuple[MemoryOperation, ...]:
+    """What the add did to memories, as the caller sees it. A memory a concurrent add stored
+    first (same key) was confirmed instead of created: reported as the NOOP it turned into."""
+    stored = {w["id"]: w["stored_id"] for w in written if not w["created"]}
+    out = []
+    for d in update.decisions:
+        previous = None
+        if d.existing is not None:
+            previous = Memory.from_record(dict(d.existing))
+            if d.kind in (OperationKind.UPDATE, OperationKind.DELETE):
+                when = d.new.valid_at if d.new is not None and d.new.valid_at else observed_at
+                previous = previous.model_copy(
+                    update={"invalid_at": when, "invalid_reason": d.reason}
+                )
+        if d.new is None:
+            assert previous is not None
+            out.append(MemoryOperation(kind=d.kind, memory=previous, reason=d.reason))
+            continue
+        memory = Memory(
+            id=stored.get(d.new.id, d.new.id),
+            text=d.new.text,
+            created_at=now,
+            valid_at=d.new.valid_at or observed_at,
+            episode_ids=(episode_id,),
+        )
+        kind = OperationKind.NOOP if d.new.id in stored and d.kind is OperationKind.ADD else d.kind
+        reason = "stored by a concurrent add" if kind is not d.kind else d.reason
+        out.append(MemoryOperation(kind=kind, memory=memory, previous=previous, reason=reason))
+    return tuple(out)
+
+
+def _unusable(text: str) -> str | None:
+    if not text.strip():
+        return "blank memory"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid Unicode (a lone surrogate)"
+    return None
