@@ -18,7 +18,7 @@ from mcp.types import ToolAnnotations
 
 from graphmem.errors import GraphMemError
 from graphmem.memory import GraphMemory
-from graphmem.models import Message, Relation, Scope, Triplet
+from graphmem.models import Memory, Message, Relation, Scope, Triplet
 
 __all__ = ["build_server"]
 
@@ -36,6 +36,7 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
     """An MCP server whose tools act on ``mem``; ``default_scope`` fills ids a call leaves out."""
     server = MCPServer(name="graphmem", instructions=INSTRUCTIONS)
     defaults = default_scope.model_dump() if default_scope else {}
+    dense = mem.config.variant != "mem0g"  # natural-language memories are kept too
 
     def scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, Any]:
         given = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
@@ -119,8 +120,15 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
         run_id: str | None = None,
         limit: int = 1000,
     ) -> dict[str, Any]:
-        """Every currently valid fact of the scope, oldest first."""
-        return _call(lambda: _facts(mem.get_all(**scope(user_id, agent_id, run_id), limit=limit)))
+        """Every currently valid fact of the scope (and memory, for the Mem0 variant), oldest
+        first."""
+        where = scope(user_id, agent_id, run_id)
+        return _call(
+            lambda: _listed(
+                mem.get_all(**where, limit=limit),
+                mem.get_memories(**where, limit=limit) if dense else None,
+            )
+        )
 
     @server.tool(annotations=read_only)
     def memory_history(
@@ -130,10 +138,13 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
         entity: str | None = None,
         limit: int = 1000,
     ) -> dict[str, Any]:
-        """Every fact, retired ones included with when and why; optionally about one entity."""
+        """Every fact (and memory, for the Mem0 variant), retired ones included with when and
+        why; optionally only the facts about one entity."""
+        where = scope(user_id, agent_id, run_id)
         return _call(
-            lambda: _facts(
-                mem.history(**scope(user_id, agent_id, run_id), entity=entity, limit=limit)
+            lambda: _listed(
+                mem.history(**where, entity=entity, limit=limit),
+                mem.memory_history(**where, limit=limit) if dense else None,
             )
         )
 
@@ -145,7 +156,8 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
         run_id: str | None = None,
         erase_episodes: bool = False,
     ) -> dict[str, Any]:
-        """Erase one fact for good, by its id (from search_memory or list_memories)."""
+        """Erase one fact or memory for good, by its id (from search_memory or
+        list_memories)."""
         return _call(
             lambda: {
                 "deleted": fact_id,
@@ -166,8 +178,11 @@ def build_server(mem: GraphMemory, default_scope: Scope | None = None) -> MCPSer
     return server
 
 
-def _facts(facts: list[Relation]) -> dict[str, Any]:
-    return {"facts": [f.model_dump(mode="json") for f in facts]}
+def _listed(facts: list[Relation], memories: list[Memory] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"facts": [f.model_dump(mode="json") for f in facts]}
+    if memories is not None:
+        out["memories"] = [m.model_dump(mode="json") for m in memories]
+    return out
 
 
 def _call(fn: Callable[[], T]) -> T:

@@ -49,6 +49,11 @@ class Turn:
         return list(seen.items())
 
 
+def memory_text(fact: Fact) -> str:
+    """A fact as the dense memories of both systems hold it (as graphmem's fact text)."""
+    return f"{fact.source} {fact.relation.replace('_', ' ')} {fact.target}"
+
+
 def mem0_name(name: str) -> str:
     """How mem0 stores a name: lower case, spaces as underscores."""
     return name.lower().replace(" ", "_")

@@ -9,6 +9,7 @@ completion tokens are counted per system and role, and returned in ``usage`` as 
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import threading
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.peers.conversation import Turn, mem0_name, query_people
+from bench.peers.conversation import Turn, mem0_name, memory_text, query_people
 from graphmem.ports import Embedder
 from graphmem.resolution.planner import fact_text
 from graphmem.retrieval.context import count_tokens
@@ -82,11 +83,17 @@ class GroundTruth:
             return _json({"summary": "The user tells about " + ", ".join(people) + "."})
         if role == "resolve_updates":
             return _json({"decisions": self._graphmem_decisions(prompt)})
+        if role == "resolve_memories":  # the Mem0 variant: the same decisions, on memories
+            return _json({"decisions": self._graphmem_decisions(prompt, "NEW MEMORIES")})
         turn = self.turn_in(prompt)
         if turn is None:
             raise LookupError(f"graphmem {role}: no benchmark message in the prompt")
         if role == "extract_entities":
             return _json({"entities": [{"name": n, "type": t} for n, t in turn.entities]})
+        if role == "extract_memories":
+            return _json(
+                {"memories": [fact_text(f.source, f.relation, f.target) for f in turn.facts]}
+            )
         if role == "extract_relations":
             rels = [
                 {"source": f.source, "relation": f.relation, "target": f.target} for f in turn.facts
@@ -94,8 +101,10 @@ class GroundTruth:
             return _json({"relations": rels})
         raise LookupError(f"graphmem: unknown role {role!r}")
 
-    def _graphmem_decisions(self, prompt: str) -> list[dict[str, Any]]:
-        new_part = prompt.rpartition("NEW FACTS")[2]
+    def _graphmem_decisions(
+        self, prompt: str, new_label: str = "NEW FACTS"
+    ) -> list[dict[str, Any]]:
+        new_part = prompt.rpartition(new_label)[2]
         texts = [t.strip().casefold() for _, t in _FACT_LINE.findall(new_part)]
         candidates = [
             t
@@ -104,7 +113,11 @@ class GroundTruth:
         ]
         if not candidates:
             raise LookupError("graphmem resolve_updates: the new facts match no benchmark turn")
-        return _graphmem_decisions(candidates[-1], prompt)
+        return _graphmem_decisions(candidates[-1], prompt, new_label)
+
+    def graphmem_mem0(self, role: str, prompt: str) -> Reply:
+        """graphmem with GraphMemConfig(variant="mem0"): the same JSON-schema roles."""
+        return self.graphmem(role, prompt)
 
     # mem0: tool calls, several per reply where mem0 expects several
     def mem0(self, role: str, prompt: str) -> Reply:
@@ -142,6 +155,45 @@ class GroundTruth:
             return ("Nothing to delete." if not calls else None), calls
         raise LookupError(f"mem0: unknown tool {role!r}")
 
+    # mem0's vector memory (mem0.Memory, infer=True): two json_object requests per add, told
+    # apart by their prompts: fact extraction, then the memory update over similar memories.
+    def mem0_vector(self, role: str, prompt: str) -> Reply:
+        if "Personal Information Organizer" in prompt:
+            turn = self._turn(prompt.rpartition("Input:")[2], "mem0 vector")
+            return _json({"facts": [memory_text(f) for f in turn.facts]})
+        if "smart memory manager" not in prompt:
+            raise LookupError(f"mem0 vector: unknown request {prompt[:80]!r}")
+        blocks = re.findall(r"```\s*(\[.*?\])\s*```", prompt, re.DOTALL)
+        old = ast.literal_eval(blocks[0]) if len(blocks) == 2 else []
+        new = [str(t) for t in ast.literal_eval(blocks[-1])]
+        turns = [
+            t
+            for t in self.by_fact.get(new[0].casefold() if new else "", [])
+            if all(t in self.by_fact.get(x.casefold(), []) for x in new)
+        ]
+        if not turns:
+            raise LookupError("mem0 vector update: the new facts match no benchmark turn")
+        turn = turns[-1]
+        by_text = {m["text"].casefold(): m["id"] for m in old}
+        retired = {r.relation: memory_text(r).casefold() for r in turn.retires}
+        events = []
+        for fact in turn.facts:
+            text = memory_text(fact)
+            if text.casefold() in by_text:
+                events.append({"id": by_text[text.casefold()], "text": text, "event": "NONE"})
+            elif (gone := retired.get(fact.relation)) in by_text:
+                events.append(
+                    {
+                        "id": by_text[gone],
+                        "text": text,
+                        "event": "UPDATE",
+                        "old_memory": next(m["text"] for m in old if m["id"] == by_text[gone]),
+                    }
+                )
+            else:
+                events.append({"id": "new", "text": text, "event": "ADD"})
+        return _json({"memory": events})
+
     def _turn(self, prompt: str, role: str) -> Turn:
         turn = self.turn_in(prompt)
         if turn is None:
@@ -153,8 +205,8 @@ def _json(payload: dict[str, Any]) -> Reply:
     return json.dumps(payload), []
 
 
-def _graphmem_decisions(turn: Turn, prompt: str) -> list[dict[str, Any]]:
-    existing_part, _, new_part = prompt.rpartition("NEW FACTS")
+def _graphmem_decisions(turn: Turn, prompt: str, new_label: str) -> list[dict[str, Any]]:
+    existing_part, _, new_part = prompt.rpartition(new_label)
     existing = {t.strip().casefold(): i for i, t in _FACT_LINE.findall(existing_part)}
     new = {t.strip().casefold(): i for i, t in _FACT_LINE.findall(new_part)}
     decisions: list[dict[str, Any]] = []
@@ -228,7 +280,7 @@ class OracleServer:
 
     def chat(self, system: str, body: dict[str, Any]) -> dict[str, Any]:
         role, prompt = _role(body), _prompt(body)
-        if system not in ("graphmem", "mem0"):
+        if system not in ("graphmem", "graphmem_mem0", "mem0", "mem0_vector"):
             raise LookupError(f"unknown system {system!r}")
         answer: Callable[[str, str], Reply] = getattr(self.truth, system)
         content, calls = answer(role, prompt)

@@ -58,6 +58,9 @@ SETTINGS = {
 RUNNERS = {
     "graphmem": [sys.executable, "-m", "bench.peers.run_graphmem"],
     "mem0": [str(MEM0_PYTHON), "-m", "bench.peers.run_mem0"],
+    # The Mem0 variant against mem0's vector memory (--systems graphmem_mem0,mem0_vector).
+    "graphmem_mem0": [sys.executable, "-m", "bench.peers.run_graphmem_mem0"],
+    "mem0_vector": [str(MEM0_PYTHON), "-m", "bench.peers.run_mem0_vector"],
 }
 
 
@@ -67,6 +70,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds of each phase")
     parser.add_argument("--systems", default="graphmem,mem0")
     parser.add_argument("--out", default="bench/results")
+    parser.add_argument("--name", help="results file name (default: peers[-mode])")
     parser.add_argument(
         "--render", metavar="JSON", help="only redraw the table and plot of a results file"
     )
@@ -145,6 +149,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = "peers" if mode == "full" else f"peers-{mode}"
+    if args.name:
+        name = args.name
     (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / f"{name}.md").write_text(markdown(report))
     plot(report, out / f"{name}.png")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,7 +20,10 @@ from graphmem.cli.common import (
     scope_options,
 )
 from graphmem.errors import InvalidInputError
-from graphmem.models import AddResult, Relation
+from graphmem.models import AddResult, Memory, Relation
+
+if TYPE_CHECKING:
+    from graphmem.memory import GraphMemory
 
 __all__ = ["COMMANDS"]
 
@@ -93,9 +97,14 @@ def _print_add(result: AddResult) -> None:
         if op.previous is not None:
             line += f"  (replaces: {op.previous.fact})"
         click.echo(line)
+    for mop in result.memory_operations:
+        line = f"{mop.kind.value:<6} {mop.memory.text}  [{mop.memory.id}]"
+        if mop.previous is not None:
+            line += f"  (replaces: {mop.previous.text})"
+        click.echo(line)
     for skipped in result.skipped:
         click.echo(f"skipped {skipped.item}: {skipped.reason}")
-    if not result.operations:
+    if not result.operations and not result.memory_operations:
         click.echo("nothing new to remember")
     if result.replayed:
         click.echo("(already stored under this key: nothing was written)")
@@ -137,10 +146,12 @@ def search(  # noqa: PLR0917
         emit_json({**found.model_dump(mode="json"), "context": found.to_context()})
     elif as_context:
         click.echo(found.to_context())
-    elif not found.relations:
-        click.echo("no facts found")
+    elif not found.relations and not found.memories:
+        click.echo("nothing found")
     for item in () if as_json or as_context else found.relations:
         click.echo(f"{item.score:.3f}  {_line(item.relation)}")
+    for scored in () if as_json or as_context else found.memories:
+        click.echo(f"{scored.score:.3f}  {_line(scored.memory)}")
 
 
 @click.command(name="list")
@@ -150,11 +161,13 @@ def search(  # noqa: PLR0917
 def list_facts(
     limit: int, user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool
 ) -> None:
-    """The scope's currently valid facts, oldest first."""
+    """The scope's currently valid facts (and memories, with GRAPHMEM_VARIANT mem0 or both),
+    oldest first."""
     scope = scope_of(user_id, agent_id, run_id)
     with open_memory() as mem:
         facts = mem.get_all(**scope, limit=limit)
-    _print_facts(facts, as_json)
+        memories = mem.get_memories(**scope, limit=limit) if _dense(mem) else None
+    _print_facts(facts, memories, as_json)
 
 
 @click.command()
@@ -170,28 +183,41 @@ def history(  # noqa: PLR0917
     run_id: str | None,
     as_json: bool,
 ) -> None:
-    """Every fact, retired ones included, with when and why they stopped being true."""
+    """Every fact (and memory, with GRAPHMEM_VARIANT mem0 or both), retired ones included,
+    with when and why they stopped being true."""
     scope = scope_of(user_id, agent_id, run_id)
     with open_memory() as mem:
         facts = mem.history(**scope, entity=entity, limit=limit)
-    _print_facts(facts, as_json)
+        memories = mem.memory_history(**scope, limit=limit) if _dense(mem) else None
+    _print_facts(facts, memories, as_json)
 
 
-def _print_facts(facts: list[Relation], as_json: bool) -> None:
+def _dense(mem: GraphMemory) -> bool:
+    return mem.config.variant != "mem0g"
+
+
+def _print_facts(facts: list[Relation], memories: list[Memory] | None, as_json: bool) -> None:
+    """Facts; and memories when the variant keeps them (JSON: {"facts", "memories"})."""
     if as_json:
-        emit_json([f.model_dump(mode="json") for f in facts])
+        listed = [f.model_dump(mode="json") for f in facts]
+        if memories is None:
+            emit_json(listed)
+        else:
+            emit_json({"facts": listed, "memories": [m.model_dump(mode="json") for m in memories]})
         return
-    if not facts:
-        click.echo("no facts")
-    for fact in facts:
-        click.echo(_line(fact))
+    if not facts and not memories:
+        click.echo("no facts" if memories is None else "no facts or memories")
+    items: list[Relation | Memory] = [*facts, *(memories or [])]
+    for item in items:
+        click.echo(_line(item))
 
 
-def _line(fact: Relation) -> str:
-    when = f"since {fact.valid_at:%Y-%m-%d}"
-    if fact.invalid_at is not None:
-        when = f"{fact.valid_at:%Y-%m-%d} .. {fact.invalid_at:%Y-%m-%d}: {fact.invalid_reason}"
-    return f"{fact.fact}  ({when})  [{fact.id}]"
+def _line(item: Relation | Memory) -> str:
+    when = f"since {item.valid_at:%Y-%m-%d}"
+    if item.invalid_at is not None:
+        when = f"{item.valid_at:%Y-%m-%d} .. {item.invalid_at:%Y-%m-%d}: {item.invalid_reason}"
+    text = item.fact if isinstance(item, Relation) else item.text
+    return f"{text}  ({when})  [{item.id}]"
 
 
 @click.command()

@@ -76,6 +76,25 @@ def test_add_from_the_shell_with_an_llm(
     assert [(f["source"], f["target"]) for f in facts] == [("Ana", "Lisboa")]
 
 
+def test_the_mem0_variant_from_the_shell(
+    neo4j_server: Neo4jServer, llm_server: OpenAICompatibleServer, script: Script, uid: str
+) -> None:
+    script.enqueue_memories("Ana mora em Lisboa")
+    env = {**cli_env(neo4j_server, llm_server), "GRAPHMEM_VARIANT": "mem0"}
+    done = graphmem(env, "add", "Moro em Lisboa.", "--user", uid)
+    assert done.returncode == 0, done.stderr
+    assert "ADD" in done.stdout and "Ana mora em Lisboa" in done.stdout
+    listed = graphmem_json(env, "list", "--user", uid)
+    assert listed["facts"] == [] and [m["text"] for m in listed["memories"]] == [
+        "Ana mora em Lisboa"
+    ]
+    found = graphmem(env, "search", "Onde mora a Ana?", "--user", uid)
+    assert found.returncode == 0 and "Ana mora em Lisboa" in found.stdout
+    memory_id = listed["memories"][0]["id"]
+    assert graphmem(env, "delete", memory_id, "--user", uid).returncode == 0
+    assert graphmem_json(env, "history", "--user", uid) == {"facts": [], "memories": []}
+
+
 def test_typed_errors_become_messages_and_exit_codes(
     neo4j_server: Neo4jServer, tmp_path: Path, uid: str
 ) -> None:
