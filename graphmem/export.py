@@ -21,13 +21,18 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(scope: Mapping[str, Any], rows: Mapping[str, Any]) -> dict[str, Any]:
-    """{"scope": ..., "entities": [...], "relations": [...]}: JSON-serializable, ISO times."""
+    """{"scope": ..., "entities": [...], "relations": [...], "memories": [...]}:
+    JSON-serializable, ISO times (memories: the Mem0 variant's; empty for the graph alone)."""
     return {
         "scope": dict(scope),
         "entities": [{k: _plain(v) for k, v in e.items()} for e in rows["entities"]],
         "relations": [
             {**{k: _plain(v) for k, v in f.items()}, "valid": f["invalid_at"] is None}
             for f in rows["facts"]
+        ],
+        "memories": [
+            {**{k: _plain(v) for k, v in m.items()}, "valid": m["invalid_at"] is None}
+            for m in rows["memories"]
         ],
     }
 

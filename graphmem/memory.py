@@ -251,7 +251,11 @@ class GraphMemory:
         Only currently valid facts, unless ``include_invalid`` or ``as_of`` (what was valid
         then). Filters: ``entity_types``, ``relations``, ``since``/``until`` (on valid_at) and
         ``metadata`` (equality). ``rerank``: "mmr", "entity_distance", "recency" or
-        "cross_encoder". No LLM call unless ``entity_linking="llm"``."""
+        "cross_encoder". No LLM call unless ``entity_linking="llm"``.
+
+        With ``GraphMemConfig(variant="mem0")`` or ``"both"``, ``memories`` holds the scope's
+        natural-language memories found by the semantic and keyword channels, fused the same
+        way (time and metadata filters apply; a relations or entity-type filter leaves none)."""
         return self._run(
             self._ops.search(
                 query,
@@ -320,7 +324,7 @@ class GraphMemory:
         run_id: str | None = None,
         limit: int = 1000,
     ) -> list[Relation]:
-        """The scope's currently valid facts, oldest first."""
+        """The scope's currently valid facts, oldest first (memories: ``get_memories``)."""
         return self._run(
             self._ops.list_facts(
                 Scope.of(user_id, agent_id, run_id),
@@ -407,7 +411,8 @@ class GraphMemory:
         run_id: str | None = None,
         erase_episodes: bool = False,
     ) -> int:
-        """Erase one fact of the scope for good (unlike a contradiction, which keeps history).
+        """Erase one fact (or, with the Mem0 variant, one memory) of the scope for good, by its
+        id (unlike a contradiction, which keeps history).
 
         The episodes that stated it keep their raw text unless ``erase_episodes=True``, which
         blanks their messages, text and metadata too (the episodes stay, marked ``erased_at``,

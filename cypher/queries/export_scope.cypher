@@ -1,8 +1,9 @@
-// A scope's whole graph for export: its entities and its facts (valid and retired), without
-// embeddings.
+// A scope's whole memory for export: its entities, its facts and its memories (the Mem0
+// variant), valid and retired, without embeddings.
 // params: $scope_key STRING, $include_invalid BOOLEAN
 // returns: entities LIST<MAP {id, name, type, mentions, created_at}>,
-//          facts LIST<MAP {id, source_id, target_id, relation, fact, valid_at, invalid_at, ...}>
+//          facts LIST<MAP {id, source_id, target_id, relation, fact, valid_at, invalid_at, ...}>,
+//          memories LIST<MAP {id, text, created_at, valid_at, invalid_at, invalid_reason, ...}>
 CALL () {
   MATCH (e:Entity)
   WHERE e.scope_key = $scope_key
@@ -19,4 +20,12 @@ CALL () {
                   created_at: f.created_at, valid_at: f.valid_at, invalid_at: f.invalid_at,
                   invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS facts
 }
-RETURN entities, facts
+CALL () {
+  MATCH (m:Memory)
+  WHERE m.scope_key = $scope_key AND ($include_invalid OR m.invalid_at IS NULL)
+  OPTIONAL MATCH (newer:Memory)-[:SUPERSEDES]->(m)
+  RETURN collect({id: m.id, text: m.text, created_at: m.created_at, valid_at: m.valid_at,
+                  invalid_at: m.invalid_at, invalid_reason: m.invalid_reason,
+                  episode_ids: m.episode_ids, replaced_by: newer.id}) AS memories
+}
+RETURN entities, facts, memories

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 DEMO_RUN_ID = "graphmem-demo"  # the demo only ever touches this run's memory
+DEMO_MEM0_RUN_ID = "graphmem-demo-mem0"  # ... and, for the Mem0 variant, this one
 
 
 def server_command(action: str) -> int:
@@ -124,8 +125,43 @@ def demo() -> int:
             print(f"\nSearch: {question}")
             for item in found.relations:
                 print(f"    {item.score:.2f}  {item.relation.fact}  via {'+'.join(item.channels)}")
+    _dense_demo(sample, config, scripted)
     _print_where_to_look(server, sample["user_id"])
     return 0
+
+
+def _dense_demo(
+    sample: dict[str, Any], config: GraphMemConfig, scripted: ScriptedLLM | None
+) -> None:
+    """The same conversation kept by the paper's other architecture, Mem0: natural-language
+    memories (GraphMemConfig(variant="mem0")), in its own run id."""
+    from graphmem.memory import GraphMemory
+    from graphmem.testing import DecisionsByText
+
+    print('\n--- The same conversation as Mem0 memories (GraphMemConfig(variant="mem0")) ---')
+    scope = {"user_id": sample["user_id"], "run_id": DEMO_MEM0_RUN_ID}
+    with GraphMemory(config.model_copy(update={"variant": "mem0"}), llm=scripted) as mem:
+        mem.delete_all(**scope)
+        for turn in sample["turns"]:
+            if scripted is not None:
+                scripted.script.clear()
+                scripted.script.enqueue_memories(*turn["memories"])
+                decided = tuple(tuple(d) for d in turn.get("memory_decisions", []))
+                scripted.enqueue("resolve_memories", DecisionsByText(decided))
+            result = mem.add(
+                turn["messages"], timestamp=datetime.fromisoformat(turn["when"]), **scope
+            )
+            for op in result.memory_operations:
+                line = f"    {op.kind.value:<6} {op.memory.text}"
+                if op.previous is not None:
+                    line += f"   (replaces: {op.previous.text})"
+                print(line)
+            u = result.usage
+            print(f"    [{u.llm_calls} LLM calls, {result.neo4j_queries} Neo4j round trips]")
+        question = sample["questions"][0]
+        print(f"\nSearch: {question}")
+        for item in mem.search(question, limit=4, **scope).memories:
+            print(f"    {item.score:.2f}  {item.memory.text}  via {'+'.join(item.channels)}")
 
 
 def _script_turn(scripted: ScriptedLLM, turn: dict[str, Any]) -> None:

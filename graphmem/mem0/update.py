@@ -124,17 +124,7 @@ def plan_memories(
         PlannedMemory(uuid.uuid4().hex, key, text, vector, valid_at, meta)
         for (key, (text, valid_at, meta)), vector in zip(wanted.items(), vectors, strict=True)
     ]
-    rows = yield statements.similar_memories(
-        {
-            "scope_key": scope.key,
-            "candidates": [{"key": m.key, "embedding": m.embedding} for m in planned],
-            "k": config.similar_memories,
-            "search_k": 2 * config.similar_memories,
-            "exact_max": config.retrieval.exact_scan_max,
-            "oversample": config.retrieval.oversample,
-            "max_k": config.retrieval.max_k,
-        }
-    )
+    rows = yield statements.similar_memories(_similar_params(config, scope, planned))
     found = {r["key"]: r for r in rows}
     pending = []
     for m in planned:
@@ -144,11 +134,35 @@ def plan_memories(
         else:
             pending.append(m)
     similar = {s["id"]: s for m in pending for s in found[m.key]["similar"]}
-    if not pending:
-        return update
     if not similar or meter is None:
         update.decisions += [MemoryDecision(OperationKind.ADD, m, None, None) for m in pending]
-        return update
+    else:
+        update.decisions += yield from _resolve(similar, pending, meter, output_retries)
+    return update
+
+
+def _similar_params(
+    config: GraphMemConfig, scope: Scope, planned: Sequence[PlannedMemory]
+) -> dict[str, Any]:
+    """The parameters of cypher/queries/similar_memories.cypher."""
+    return {
+        "scope_key": scope.key,
+        "candidates": [{"key": m.key, "embedding": m.embedding} for m in planned],
+        "k": config.similar_memories,
+        "search_k": 2 * config.similar_memories,
+        "exact_max": config.retrieval.exact_scan_max,
+        "oversample": config.retrieval.oversample,
+        "max_k": config.retrieval.max_k,
+    }
+
+
+def _resolve(
+    similar: Mapping[str, Row],
+    pending: Sequence[PlannedMemory],
+    meter: UsageMeter,
+    output_retries: int,
+) -> Step[list[MemoryDecision]]:
+    """The paper's update call: one request for every candidate of the add."""
     existing = {f"E{i}": row for i, row in enumerate(similar.values(), 1)}
     new = {f"N{i}": m for i, m in enumerate(pending, 1)}
     system, user = memory_updates.build(
@@ -162,8 +176,7 @@ def plan_memories(
         meter=meter,
         output_retries=output_retries,
     )
-    update.decisions += settle(reply, existing, new)
-    return update
+    return settle(reply, existing, new)
 
 
 def settle(

@@ -30,3 +30,10 @@ def test_the_demo_remembers_the_sample_and_answers_from_it(
     dinner = out.split("Search: What should I cook for Alice tonight?")[1].split("Search:")[0]
     assert "vegetarian" in dinner and "dairy" in dinner
     assert "3 Neo4j round trips" in out
+    dense = out.split('as Mem0 memories (GraphMemConfig(variant="mem0"))')[1]
+    assert (
+        "UPDATE Alice moved to New York last month   (replaces: Alice lives in San Francisco)"
+        in dense
+    )
+    assert "NOOP" not in dense and "Alice avoids dairy because it upsets her stomach" in dense
+    assert "2 LLM calls, 3 Neo4j round trips" in dense  # the update turn: extraction + resolver

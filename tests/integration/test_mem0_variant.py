@@ -107,6 +107,11 @@ def test_an_update_retires_the_old_memory_and_keeps_its_history(
     now = api.search("Where does the user live?", user_id=uid)
     assert [m.text for m in now.memories] == [f"{uid} lives in Kraków"]
     assert now.relations == ()
+    exported = api.export(user_id=uid)
+    assert sorted((m["text"], m["valid"]) for m in exported["memories"]) == [
+        (f"{uid} lives in Kraków", True),
+        (f"{uid} lives in Lisbon", False),
+    ]
 
 
 def test_a_delete_decision_retires_without_replacing(api: Any, script: Script, uid: str) -> None:
