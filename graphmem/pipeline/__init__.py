@@ -1,2 +1,4 @@
 """The memory operations as steps (graphmem.effects), shared by GraphMemory and
-AsyncGraphMemory: inputs checked, the Mem0g add pipeline, search, reads and deletes."""
+AsyncGraphMemory, and the stages both variants share: inputs checked (``inputs``), the
+operations that run either variant's pipeline (``operations``: graphmem.mem0g, graphmem.mem0),
+the one write transaction of an add (``write``) and the results it reports (``outcomes``)."""

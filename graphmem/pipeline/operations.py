@@ -21,6 +21,15 @@ from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
 from graphmem.mem0.retrieval import search_memories
 from graphmem.mem0.update import plan_memories
+from graphmem.mem0g.update import (
+    PerFact,
+    StepResolver,
+    Update,
+    llm_resolver,
+    new_id,
+    plan_update,
+    rules,
+)
 from graphmem.models import (
     AddResult,
     ForgetResult,
@@ -46,15 +55,6 @@ from graphmem.pipeline.inputs import (
     coerce_triplet,
 )
 from graphmem.pipeline.outcomes import replayed
-from graphmem.pipeline.update import (
-    PerFact,
-    StepResolver,
-    Update,
-    llm_resolver,
-    new_id,
-    plan_update,
-    rules,
-)
 from graphmem.pipeline.write import Episode, nothing, write
 from graphmem.resolution import Draft, draft_from_triplets
 from graphmem.retrieval.retriever import Retriever, SearchOptions, check_query

@@ -12,9 +12,9 @@ from graphmem.effects import Step
 from graphmem.errors import CommitUnknownError, StoreError
 from graphmem.mem0.update import MemoryUpdate
 from graphmem.mem0.update import operations as memory_operations
+from graphmem.mem0g.update import Update
 from graphmem.models import AddResult, EntityRef, Message, Scope, Usage
 from graphmem.pipeline.outcomes import operation, replayed
-from graphmem.pipeline.update import Update
 from graphmem.resolution import ResolutionPlan
 from graphmem.store import CommitLostError, statements
 
