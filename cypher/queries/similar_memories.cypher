@@ -4,6 +4,7 @@
 // ($exact_max), else the shared vector index asked for more neighbours the smaller the scope's
 // share of the database (no filtered vector search on Neo4j 5.26; see search.cypher).
 // params: $scope_key STRING, $candidates LIST<MAP {key, embedding}>, $k INTEGER,
+//         $similar BOOLEAN (false: only the same-key lookups, for an ingest without a resolver),
 //         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER
 // returns one row per candidate: key STRING, same MAP|null, similar LIST<MAP> (best first);
 //          memory maps {id, text, created_at, valid_at, episode_ids, score} (times as strings;
@@ -26,10 +27,10 @@ CALL (c, exact, ask) {
   OPTIONAL CALL (c, exact, ask) {
     // The seek value depends on the gate, so the index path never reads the scope's memories.
     MATCH (m:Memory)
-    WHERE m.scope_key = CASE WHEN exact THEN $scope_key END
+    WHERE m.scope_key = CASE WHEN exact AND $similar THEN $scope_key END
     RETURN m, vector.similarity.cosine(m.embedding, c.embedding) AS score
     UNION
-    WITH c, exact, ask WHERE NOT exact
+    WITH c, exact, ask WHERE NOT exact AND $similar
     CALL db.index.vector.queryNodes('memory_embedding', ask, c.embedding) YIELD node, score
     WITH node AS m, score
     WHERE m.scope_key = $scope_key

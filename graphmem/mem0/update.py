@@ -124,7 +124,10 @@ def plan_memories(
         PlannedMemory(uuid.uuid4().hex, key, text, vector, valid_at, meta)
         for (key, (text, valid_at, meta)), vector in zip(wanted.items(), vectors, strict=True)
     ]
-    rows = yield statements.similar_memories(_similar_params(config, scope, planned))
+    # Without a resolver only restatements matter: the similar memories are not looked up.
+    rows = yield statements.similar_memories(
+        _similar_params(config, scope, planned, similar=meter is not None)
+    )
     found = {r["key"]: r for r in rows}
     pending = []
     for m in planned:
@@ -142,11 +145,12 @@ def plan_memories(
 
 
 def _similar_params(
-    config: GraphMemConfig, scope: Scope, planned: Sequence[PlannedMemory]
+    config: GraphMemConfig, scope: Scope, planned: Sequence[PlannedMemory], *, similar: bool
 ) -> dict[str, Any]:
     """The parameters of cypher/queries/similar_memories.cypher."""
     return {
         "scope_key": scope.key,
+        "similar": similar,
         "candidates": [{"key": m.key, "embedding": m.embedding} for m in planned],
         "k": config.similar_memories,
         "search_k": 2 * config.similar_memories,

@@ -13,6 +13,7 @@ CALL (c) {
 }
 CALL (c) {
   OPTIONAL CALL (c) {
+    WITH c WHERE $similar
     MATCH (m:Memory)
       SEARCH m IN (VECTOR INDEX memory_embedding FOR c.embedding
                    WHERE m.scope_key = $scope_key LIMIT $search_k) SCORE AS score
