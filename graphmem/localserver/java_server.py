@@ -103,7 +103,8 @@ def read_password(home: Path) -> str | None:
 def _create_password(home: Path) -> str:
     """A new random password, written so that only this user can read it."""
     path = password_file(home)
-    password = secrets.token_urlsafe(24)
+    # Never starting with "-": neo4j-admin would read it as an option (1 draw in 64 did).
+    password = "g" + secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(password + "\n")

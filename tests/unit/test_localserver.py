@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from graphmem import LocalServerError
-from graphmem.localserver import LocalNeo4j, find_or_start, java_runtime
+from graphmem.localserver import LocalNeo4j, find_or_start, java_runtime, java_server
 from graphmem.localserver.java_runtime import find_java, java_major, server_main_class
 from graphmem.localserver.java_server import (
     NEO4J_LTS_VERSION,
@@ -102,3 +102,14 @@ def test_a_relative_home_writes_absolute_directories(
     conf = (tmp_path / "work" / "neo4j" / "conf" / "neo4j.conf").read_text()
     assert f"server.directories.data={tmp_path / 'work' / 'neo4j' / 'data'}" in conf
     assert server.home == tmp_path / "work" / "neo4j"
+
+
+def test_a_generated_password_never_reads_as_an_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # token_urlsafe draws "-" first 1 time in 64; neo4j-admin then took it for an option.
+    monkeypatch.setattr(java_server.secrets, "token_urlsafe", lambda n: "-XgxfCWYw11T6EE79")
+    (tmp_path / "conf").mkdir()
+    password = java_server._create_password(tmp_path)
+    assert not password.startswith("-") and "-XgxfCWYw11T6EE79" in password
+    assert java_server.read_password(tmp_path) == password
