@@ -134,7 +134,7 @@ class MemoryOperations:
             )
             skipped += memories.skipped
         result = yield from write(scope, episode, graph, memories)
-        # The summary is refreshed after the add, never inside it (at most 3 LLM calls per add).
+        # The summary is refreshed after the add, never as an extra LLM call inside it.
         total = int(ctx["message_count"]) + len(new)
         if (
             cfg.summary_refresh == "background"
