@@ -38,16 +38,19 @@ def _respond(request: ChatRequest) -> dict[str, Any]:
         new = _section(prompt, "NEW MESSAGES", "ENTITIES")
         speakers = _SPEAKER.findall(new)
         listed = re.findall(r"^- (.+) \(", _section(prompt, "ENTITIES"), re.MULTILINE)
-        if not speakers:
-            return {"relations": []}
-        return {
+        reply: dict[str, Any] = {
             "relations": [
                 {"source": speakers[0], "relation": "mentions", "target": e}
                 for e in listed
-                if e != speakers[0]
+                if speakers and e != speakers[0]
             ]
         }
-    if role == "resolve_updates":
+        if "memories" in request.json_schema.get("properties", {}):  # variant "both"
+            reply["memories"] = _memories(new)
+        return reply
+    if role == "extract_memories":  # the Mem0 variant
+        return {"memories": _memories(_section(prompt, "NEW MESSAGES"))}
+    if role in ("resolve_updates", "resolve_memories"):
         new_ids = re.findall(r"^(N\d+):", prompt, re.MULTILINE)
         return {
             "decisions": [
@@ -68,6 +71,16 @@ def _respond(request: ChatRequest) -> dict[str, Any]:
         ok = token_f1(generated, gold) > 0.5
         return {"reasoning": "scripted word overlap", "label": "CORRECT" if ok else "WRONG"}
     raise AssertionError(f"the LoCoMo plumbing script has no reply for role {role!r}")
+
+
+def _memories(new: str) -> list[str]:
+    """Every new message as "<speaker> said: <its first 20 words>"."""
+    out = []
+    for line in new.strip().splitlines():
+        speaker, sep, words = line.partition(": ")
+        if sep and words.strip():
+            out.append(f"{speaker} said: {' '.join(words.split()[:20])}")
+    return out
 
 
 def plumbing_llm() -> ScriptedLLM:

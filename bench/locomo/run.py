@@ -218,10 +218,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20, help="facts retrieved per question")
     parser.add_argument("--context-tokens", type=int, default=2000)
     parser.add_argument("--plumbing", action="store_true", help="scripted replies, no endpoint")
+    parser.add_argument(
+        "--variant",
+        choices=("mem0g", "mem0", "both"),
+        default=None,
+        help="the paper's architecture to run (default: GRAPHMEM_VARIANT, else mem0g)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
 
     config = GraphMemConfig.from_env()
+    if args.variant:
+        config = config.model_copy(update={"variant": args.variant})
     plumbing = args.plumbing or (config.llm.api_key is None and config.llm.base_url is None)
     samples = load(args.data)
     llm: LLM
@@ -257,9 +265,12 @@ def main() -> None:
                 print(f"{sample.sample_id}: {len(rows)} questions answered", flush=True)
 
     command = "bash scripts/bench-locomo" + (" --plumbing" if args.plumbing else "")
+    if config.variant != "mem0g":
+        command += f" --variant {config.variant}"
     report = {
         "command": command,
         "plumbing": plumbing,
+        "variant": config.variant,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "models": models,
         "conversations": len(samples),
@@ -273,7 +284,9 @@ def main() -> None:
         **tables(rows),
         "rows": rows,
     }
-    name = "locomo-plumbing" if plumbing else "locomo"
+    name = ("locomo-plumbing" if plumbing else "locomo") + (
+        "" if config.variant == "mem0g" else f"-{config.variant}"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / f"{name}.md").write_text(markdown(report))

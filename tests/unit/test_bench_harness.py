@@ -121,6 +121,22 @@ def test_the_plumbing_script_answers_every_role_graphmem_and_the_harness_use() -
     assert json.loads(reply.text)["relations"] == [
         {"source": "Caroline", "relation": "mentions", "target": "Paris"}
     ]
+    memories = llm.complete(
+        ChatRequest("extract_memories", [{"role": "user", "content": prompt}], {})
+    )
+    assert json.loads(memories.text)["memories"] == ["Caroline said: I met Melanie in Paris."]
+    both = llm.complete(
+        ChatRequest(
+            "extract_relations",
+            [{"role": "user", "content": prompt}],
+            {"properties": {"relations": {}, "memories": {}}},
+        )
+    )
+    assert json.loads(both.text)["memories"] == ["Caroline said: I met Melanie in Paris."]
+    resolved = llm.complete(
+        ChatRequest("resolve_memories", [{"role": "user", "content": "NEW MEMORIES\nN1: x"}], {})
+    )
+    assert json.loads(resolved.text)["decisions"][0]["operation"] == "ADD"
     with pytest.raises(AssertionError, match="no reply for role"):
         llm.complete(ChatRequest("unknown", [{"role": "user", "content": "x"}], {}))
 
