@@ -58,7 +58,8 @@ class RetrievalConfig(_Frozen):
     # Candidates each channel contributes before fusion: max(limit * 2, this).
     candidates: int = Field(default=20, ge=1, le=1000)
     # Neo4j 2026+ filters vector lookups by scope inside the index: it is asked for
-    # candidates x oversample neighbours. Neo4j 5.26 has no filtered vector search and the
+    # candidates x oversample neighbours (x oversample again under a time, relation, type or
+    # metadata filter): the index is approximate. Neo4j 5.26 has no filtered vector search and the
     # indexes are shared by every scope: the index is asked for k = candidates x oversample x
     # (database / scope) neighbours, at most `max_k`; a scope of at most `exact_scan_max` facts
     # (or entities) that k would not beat (scope <= k: a small scope in a large database) is

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from graphmem.config import RetrievalConfig
@@ -11,7 +10,7 @@ from graphmem.effects import Step
 from graphmem.models import Memory, Scope, ScoredMemory
 from graphmem.retrieval.fusion import reciprocal_rank_fusion, shared_ranks
 from graphmem.retrieval.linking import scoped_fulltext_query
-from graphmem.retrieval.retriever import SearchOptions
+from graphmem.retrieval.retriever import SearchOptions, index_k
 from graphmem.store import statements
 from graphmem.times import storable
 
@@ -67,7 +66,7 @@ def _params(
         "exact_max": config.exact_scan_max,
         "oversample": config.oversample,
         "max_k": config.max_k,
-        "k": math.ceil(candidates * config.oversample) if filtered else candidates,
+        "k": index_k(candidates, config.oversample, filtered=filtered),
         "include_invalid": options.include_invalid,
         "as_of": storable(options.as_of) if options.as_of else None,
         "since": storable(options.since) if options.since else None,

@@ -32,7 +32,7 @@ from graphmem.structured import UsageMeter, structured
 from graphmem.text import normalize_entity_type, normalize_relation
 from graphmem.times import from_query, storable
 
-__all__ = ["CHANNELS", "Retriever", "SearchOptions", "check_query"]
+__all__ = ["CHANNELS", "Retriever", "SearchOptions", "check_query", "index_k"]
 
 CHANNELS = ("entity", "semantic", "keyword")
 
@@ -191,10 +191,7 @@ class Retriever:
             "exact_max": cfg.exact_scan_max,
             "oversample": cfg.oversample,
             "max_k": cfg.max_k,
-            # Neo4j 2026+: neighbours asked of the scope-filtered indexes. The index
-            # returns the scope's nearest, so only filters the query applies after it
-            # (time, relations, types, metadata) need more.
-            "k": math.ceil(candidates * cfg.oversample) if options.filtered else candidates,
+            "k": index_k(candidates, cfg.oversample, filtered=options.filtered),
             "entity_k": max(10, 2 * cfg.max_linked_entities),
             "link_keys": link_keys,
             "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
@@ -321,3 +318,13 @@ def _normalized(values: Sequence[str] | None, normalize: Any) -> list[str] | Non
     if isinstance(values, str):
         values = [values]
     return [normalize(v) for v in values]
+
+
+def index_k(candidates: int, oversample: float, *, filtered: bool) -> int:
+    """Neighbours asked of a scope-filtered vector index (Neo4j 2026+) for ``candidates``.
+
+    The index is approximate (HNSW) and holds retired items too: in a 100k-memory scope,
+    LIMIT 20 found 0.985 of the exact top 10 and LIMIT 40 0.995, for ~1 ms more
+    (bench/results/ann-limit.md). Filters applied after the index (time, relations, types,
+    metadata) can drop most of what it returns, so they ask for more again."""
+    return math.ceil(candidates * oversample * (oversample if filtered else 1.0))
