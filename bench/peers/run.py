@@ -72,6 +72,11 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results")
     parser.add_argument("--name", help="results file name (default: peers[-mode])")
     parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other systems' rows of the existing results file (re-run only these)",
+    )
+    parser.add_argument(
         "--render", metavar="JSON", help="only redraw the table and plot of a results file"
     )
     args = parser.parse_args()
@@ -151,6 +156,9 @@ def main() -> None:
     name = "peers" if mode == "full" else f"peers-{mode}"
     if args.name:
         name = args.name
+    if args.update and (out / f"{name}.json").exists():
+        kept = json.loads((out / f"{name}.json").read_text())["systems"]
+        report["systems"] = {**kept, **report["systems"]}
     (out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / f"{name}.md").write_text(markdown(report))
     plot(report, out / f"{name}.png")
