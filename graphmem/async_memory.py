@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any, Literal, Self, TypeVar, overload
 
 from graphmem.config import GraphMemConfig
+from graphmem.defaults import check_embedder, default_embedder, default_reranker
 from graphmem.drivers import AsyncDriver
 from graphmem.effects import Step
-from graphmem.memory import check_embedder, default_embedder, default_reranker
 from graphmem.models import (
     AddResult,
     ForgetResult,

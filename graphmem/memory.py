@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any, Literal, Self, TypeVar, overload
 
 from graphmem.config import GraphMemConfig
+from graphmem.defaults import check_embedder, default_embedder, default_llm, default_reranker
 from graphmem.drivers import SyncDriver
 from graphmem.effects import Step
-from graphmem.errors import ConfigurationError
 from graphmem.models import (
     AddResult,
     ForgetResult,
@@ -443,46 +443,3 @@ class GraphMemory:
         this to honour "forget everything about me". An add still running for the user when
         this runs may write after it; run it again once the user's agents have stopped."""
         return self._run(self._ops.forget(user_id, agent_id, run_id))
-
-
-def check_embedder(embedder: Embedder, config: GraphMemConfig) -> None:
-    dims = embedder.dimensions
-    if dims != config.embedding_dimensions:
-        raise ConfigurationError(
-            f"the embedder makes {dims}-dimensional vectors but embedding_dimensions is "
-            f"{config.embedding_dimensions}: set GraphMemConfig(embedding_dimensions={dims})"
-        )
-
-
-def default_reranker(config: GraphMemConfig) -> Reranker | None:
-    if not config.retrieval.cross_encoder_model:
-        return None
-    from graphmem.adapters.cross_encoder import CrossEncoderReranker
-
-    return CrossEncoderReranker(config.retrieval.cross_encoder_model)
-
-
-def default_llm(config: GraphMemConfig) -> LLM | None:
-    if config.llm.api_key is None and config.llm.base_url is None:
-        return None  # add() and LLM linking say how to configure one
-    from graphmem.adapters.openai_llm import OpenAIChatLLM
-
-    return OpenAIChatLLM(config.llm)
-
-
-def default_embedder(config: GraphMemConfig) -> Embedder:
-    if config.embedding_provider == "openai":
-        from graphmem.adapters.openai_embedder import OpenAIEmbedder
-
-        key = config.llm.api_key
-        return OpenAIEmbedder(
-            config.embedding_model,
-            config.embedding_dimensions,
-            base_url=config.embedding_base_url or config.llm.base_url,
-            api_key=key.get_secret_value() if key else None,
-            timeout_seconds=config.llm.timeout_seconds,
-            max_retries=config.llm.max_retries,
-        )
-    from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(config.embedding_model, backend=config.embedding_backend)

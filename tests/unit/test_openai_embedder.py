@@ -6,7 +6,7 @@ import pytest
 
 from graphmem import EmbeddingError, GraphMemConfig
 from graphmem.adapters import OpenAIEmbedder
-from graphmem.memory import default_embedder as _default_embedder
+from graphmem.defaults import default_embedder as _default_embedder
 from graphmem.testing import HashingEmbedder, OpenAICompatibleServer
 
 
