@@ -1,7 +1,7 @@
-"""Fuzzing through the public API on a real Neo4j: any name, type, relation, scope id, metadata
-and query either round-trips exactly or raises a typed GraphMemError; nothing else happens, and
-a bystander scope is never touched. Shared by tests/integration/test_fuzz.py (CI) and the
-benchmark (10,000 cases)."""
+"""Fuzzing through the public API on a real Neo4j: any name, type, relation, memory text (the
+Mem0 variant), scope id, metadata and query either round-trips exactly or raises a typed
+GraphMemError; nothing else happens, and a bystander scope is never touched. Shared by
+tests/integration/test_fuzz.py (CI) and the benchmark (10,000 cases)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ CASE = {
     "relation": any_text,
     "target": any_text,
     "source_type": st.none() | any_text,
+    "memory_text": any_text,
     "user_id": any_text,
     "metadata": metadata,
     "query": any_text,
@@ -77,6 +78,7 @@ def check_case(
     relation: str,
     target: str,
     source_type: str | None,
+    memory_text: str,
     user_id: str,
     metadata: dict[str, Any] | None,
     query: str,
@@ -101,6 +103,8 @@ def check_case(
         # the relation in its canonical form.
         assert (fact.source, fact.target) == (" ".join(source.split()), " ".join(target.split()))
         assert fact.relation == normalize_relation(relation)
+    if not bad_scope:
+        check_memory(memory, user, memory_text, metadata, outcomes)
     with contextlib.suppress(GraphMemError):
         memory.search(query, user_id=user)
     if bad_scope:  # the id itself was refused: forget refuses it the same way
@@ -113,6 +117,32 @@ def check_case(
     else:
         memory.forget(user_id=user)  # a valid scope: no error is acceptable here
     assert bystander.untouched()
+
+
+def check_memory(
+    memory: GraphMemory,
+    user: str,
+    text: str,
+    metadata: dict[str, Any] | None,
+    outcomes: Counter[str],
+) -> None:
+    """The Mem0 variant's structured ingest: stored with its words exactly (each run of white
+    space one space), or refused with a typed error and nothing written."""
+    before = memory.get_memories(user_id=user)
+    try:
+        result = memory.add_memories(
+            [{"text": text, "metadata": metadata}], user_id=user, resolver="rules"
+        )
+        outcomes["memory written"] += 1
+    except GraphMemError as exc:
+        outcomes[f"memory refused: {type(exc).__name__}"] += 1
+        assert memory.get_memories(user_id=user) == before
+        return
+    [op] = result.memory_operations
+    assert op.kind is OperationKind.ADD
+    [stored] = memory.get_memories(user_id=user)
+    assert stored.id == op.memory.id
+    assert stored.text == " ".join(text.split())
 
 
 def run_fuzz(

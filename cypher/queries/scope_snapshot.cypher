@@ -6,6 +6,7 @@ CALL () {
   MATCH (n:Fact) WHERE n.scope_key = $scope_key RETURN n
   UNION ALL MATCH (n:Episode) WHERE n.scope_key = $scope_key RETURN n
   UNION ALL MATCH (n:Entity) WHERE n.scope_key = $scope_key RETURN n
+  UNION ALL MATCH (n:Memory) WHERE n.scope_key = $scope_key RETURN n
   UNION ALL MATCH (n:Scope {scope_key: $scope_key}) RETURN n
 }
 OPTIONAL MATCH (n)-[r]->(m)

@@ -1,11 +1,14 @@
 """Neo4j SIGKILLed before, during and after an add's write, then restarted: the scope holds
 exactly the state before or exactly the state after, and a retry with the idempotency key
-applies the add once. Runs its own server (a kill must not take the shared one down)."""
+applies the add once; for facts (Mem0g) and memories (the Mem0 variant). Runs its own server
+(a kill must not take the shared one down)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j import GraphDatabase
@@ -21,7 +24,7 @@ from graphmem import (
 from graphmem.localserver import LocalNeo4j
 from graphmem.ports import Embedder
 from graphmem.testing import BoltFaultProxy
-from tests.integration.faults import APPLY_PLAN, relations, snapshot
+from tests.integration.faults import APPLY_PLAN, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -72,60 +75,84 @@ def _episodes(server: LocalNeo4j, scope: Scope) -> int:
         return int(records[0]["n"])
 
 
-def test_killed_before_the_write(mem: GraphMemory, server: LocalNeo4j, uid: str) -> None:
-    mem.add_triplets([("Ana", "likes", "tea")], user_id=uid)
+@dataclass(frozen=True)
+class Kind:
+    """How a test writes "Ana likes <what>" and reads back what the scope currently holds."""
+
+    write: Callable[..., Any]
+    read: Callable[[GraphMemory, str], list[str]]
+
+
+KINDS = {
+    "facts": Kind(
+        write=lambda mem, uid, what, **kw: mem.add_triplets(
+            [("Ana", "likes", what)], user_id=uid, **kw
+        ),
+        read=lambda mem, uid: sorted(f"Ana likes {r.target}" for r in mem.get_all(user_id=uid)),
+    ),
+    "memories": Kind(
+        write=lambda mem, uid, what, **kw: mem.add_memories(
+            [f"Ana likes {what}"], user_id=uid, **kw
+        ),
+        read=lambda mem, uid: sorted(m.text for m in mem.get_memories(user_id=uid)),
+    ),
+}
+
+
+@pytest.fixture(params=sorted(KINDS))
+def kind(request: pytest.FixtureRequest) -> Kind:
+    return KINDS[request.param]
+
+
+def test_killed_before_the_write(
+    mem: GraphMemory, server: LocalNeo4j, kind: Kind, uid: str
+) -> None:
+    kind.write(mem, uid, "tea")
     before = _scope_snapshot(server, Scope(user_id=uid))
     server.kill()
     with pytest.raises(StoreError) as caught:
-        mem.add_triplets([("Ana", "likes", "coffee")], user_id=uid, idempotency_key="k1")
+        kind.write(mem, uid, "coffee", idempotency_key="k1")
     assert caught.value.is_retryable()
     server.start()
 
     assert _scope_snapshot(server, Scope(user_id=uid)) == before
-    result = mem.add_triplets([("Ana", "likes", "coffee")], user_id=uid, idempotency_key="k1")
+    result = kind.write(mem, uid, "coffee", idempotency_key="k1")
     assert not result.replayed
-    assert relations(mem.get_all(user_id=uid)) == [
-        ("Ana", "likes", "coffee"),
-        ("Ana", "likes", "tea"),
-    ]
+    assert kind.read(mem, uid) == ["Ana likes coffee", "Ana likes tea"]
 
 
 def test_killed_while_committing(
-    mem: GraphMemory, server: LocalNeo4j, proxy: BoltFaultProxy, uid: str
+    mem: GraphMemory, server: LocalNeo4j, proxy: BoltFaultProxy, kind: Kind, uid: str
 ) -> None:
-    mem.add_triplets([("Ana", "likes", "tea")], user_id=uid)
+    kind.write(mem, uid, "tea")
     before = _scope_snapshot(server, Scope(user_id=uid))
     proxy.arm("drop_before", query_contains=APPLY_PLAN, on_commit=server.kill)
     with pytest.raises(CommitUnknownError) as caught:
-        mem.add_triplets([("Ana", "likes", "coffee")], user_id=uid)
+        kind.write(mem, uid, "coffee")
     assert caught.value.is_retryable()
     key = caught.value.idempotency_key
     assert f"idempotency_key={key!r}" in str(caught.value)  # the message says how to retry
     server.start()
 
     assert _scope_snapshot(server, Scope(user_id=uid)) == before  # rolled back, not half-written
-    result = mem.add_triplets([("Ana", "likes", "coffee")], user_id=uid, idempotency_key=key)
+    result = kind.write(mem, uid, "coffee", idempotency_key=key)
     assert not result.replayed
     assert _episodes(server, Scope(user_id=uid)) == 2
+    assert kind.read(mem, uid) == ["Ana likes coffee", "Ana likes tea"]
 
 
 def test_killed_after_the_commit(
-    mem: GraphMemory, server: LocalNeo4j, proxy: BoltFaultProxy, uid: str
+    mem: GraphMemory, server: LocalNeo4j, proxy: BoltFaultProxy, kind: Kind, uid: str
 ) -> None:
-    mem.add_triplets([("Ana", "likes", "tea")], user_id=uid)
+    kind.write(mem, uid, "tea")
     proxy.arm("drop_after", query_contains=APPLY_PLAN, on_commit=server.kill)
     with pytest.raises(CommitUnknownError) as caught:
-        mem.add_triplets([("Ana", "likes", "coffee")], user_id=uid)
+        kind.write(mem, uid, "coffee")
     server.start()
 
     after = _scope_snapshot(server, Scope(user_id=uid))
     assert _episodes(server, Scope(user_id=uid)) == 2  # the commit was durable
-    result = mem.add_triplets(
-        [("Ana", "likes", "coffee")], user_id=uid, idempotency_key=caught.value.idempotency_key
-    )
+    result = kind.write(mem, uid, "coffee", idempotency_key=caught.value.idempotency_key)
     assert result.replayed
     assert _scope_snapshot(server, Scope(user_id=uid)) == after  # the retry wrote nothing
-    assert relations(mem.get_all(user_id=uid)) == [
-        ("Ana", "likes", "coffee"),
-        ("Ana", "likes", "tea"),
-    ]
+    assert kind.read(mem, uid) == ["Ana likes coffee", "Ana likes tea"]
