@@ -164,3 +164,53 @@ def test_streamable_http_serves_the_same_tools(
     assert {t.name for t in listed.tools} == TOOLS
     assert not added.is_error
     assert [(f.source, f.target) for f in memory.get_all(user_id=uid)] == [("Åsa", "fika")]
+
+
+def test_the_mem0_variant_through_mcp(
+    neo4j_server: Neo4jServer,
+    llm_server: OpenAICompatibleServer,
+    script: Script,
+    memory: GraphMemory,
+    uid: str,
+) -> None:
+    env = {**cli_env(neo4j_server, llm_server), "GRAPHMEM_VARIANT": "mem0"}
+    params = StdioServerParameters(command=GRAPHMEM, args=["mcp", "--user", uid], env=env)
+    script.enqueue_memories("Mei wohnt in München")
+    script.enqueue_memories("Mei wohnt in Köln")
+    script.enqueue(
+        "resolve_memories",
+        DecisionsByText((("UPDATE", "Mei wohnt in Köln", "Mei wohnt in München", "umgezogen"),)),
+    )
+
+    async def steps(client: Client) -> dict[str, Any]:
+        return {
+            "first": await client.call_tool("add_memory", {"messages": "Ich wohne in München."}),
+            "moved": await client.call_tool("add_memory", {"messages": "Ich bin nach Köln gezogen."}),
+            "search": await client.call_tool("search_memory", {"query": "Wo wohnt Mei?"}),
+            "list": await client.call_tool("list_memories", {}),
+            "history": await client.call_tool("memory_history", {}),
+        }
+
+    got = _run(params, steps)
+    for name, reply in got.items():
+        assert not reply.is_error, (name, reply.content)
+    [op] = got["moved"].structured_content["memory_operations"]
+    assert (op["kind"], op["previous"]["text"]) == ("UPDATE", "Mei wohnt in München")
+    found = got["search"].structured_content
+    assert [m["memory"]["text"] for m in found["memories"]] == ["Mei wohnt in Köln"]
+    assert "Mei wohnt in Köln" in found["context"]
+    listed = got["list"].structured_content
+    assert listed["facts"] == [] and [m["text"] for m in listed["memories"]] == [
+        "Mei wohnt in Köln"
+    ]
+    retired = [m for m in got["history"].structured_content["memories"] if m["invalid_at"]]
+    assert [(m["text"], m["invalid_reason"]) for m in retired] == [
+        ("Mei wohnt in München", "umgezogen")
+    ]
+    memory_id = listed["memories"][0]["id"]
+
+    async def remove(client: Client) -> Any:
+        return await client.call_tool("delete_memory", {"fact_id": memory_id})
+
+    assert not _run(params, remove).is_error
+    assert [m.text for m in memory.get_memories(user_id=uid)] == []
