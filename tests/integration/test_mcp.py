@@ -185,7 +185,7 @@ def test_the_mem0_variant_through_mcp(
     async def steps(client: Client) -> dict[str, Any]:
         return {
             "first": await client.call_tool("add_memory", {"messages": "Ich wohne in München."}),
-            "moved": await client.call_tool("add_memory", {"messages": "Ich bin nach Köln gezogen."}),
+            "moved": await client.call_tool("add_memory", {"messages": "Ich ziehe nach Köln."}),
             "search": await client.call_tool("search_memory", {"query": "Wo wohnt Mei?"}),
             "list": await client.call_tool("list_memories", {}),
             "history": await client.call_tool("memory_history", {}),

