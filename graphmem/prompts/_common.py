@@ -20,3 +20,14 @@ def render_context(summary: str | None, recent: Sequence[Message]) -> str:
     if recent:
         parts.append(f"Most recent earlier messages:\n{render_messages(recent)}")
     return "\n\n".join(parts) if parts else "(no earlier conversation)"
+
+
+def conversation_prompt(
+    new: Sequence[Message], summary: str | None, recent: Sequence[Message]
+) -> str:
+    """The user message of an extraction call: the paper's context (summary and recent
+    messages), then the new messages to extract from."""
+    return (
+        f"EARLIER CONVERSATION\n{render_context(summary, recent)}\n\n"
+        f"NEW MESSAGES\n{render_messages(new)}"
+    )

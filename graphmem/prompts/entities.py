@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from graphmem.models import Message
-from graphmem.prompts._common import render_context, render_messages
+from graphmem.prompts._common import conversation_prompt
 
 ROLE = "extract_entities"
 
@@ -34,8 +34,4 @@ class EntityExtraction(BaseModel):
 def build(
     new: Sequence[Message], summary: str | None, recent: Sequence[Message], self_name: str
 ) -> tuple[str, str]:
-    user = (
-        f"EARLIER CONVERSATION\n{render_context(summary, recent)}\n\n"
-        f"NEW MESSAGES\n{render_messages(new)}"
-    )
-    return SYSTEM.format(self_name=self_name), user
+    return SYSTEM.format(self_name=self_name), conversation_prompt(new, summary, recent)
