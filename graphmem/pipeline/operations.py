@@ -5,9 +5,9 @@ performs them. Holds no Cypher and no prompt text."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from graphmem.config import GraphMemConfig
 from graphmem.effects import Embed, QueryCount, ScheduleSummary, Step
@@ -34,6 +34,7 @@ from graphmem.models import (
     AddResult,
     ForgetResult,
     Memory,
+    MemoryInput,
     Message,
     Relation,
     Scope,
@@ -65,6 +66,8 @@ from graphmem.text import normalize_relation, require_unicode
 from graphmem.times import storable
 
 __all__ = ["MemoryOperations"]
+
+B = TypeVar("B")  # one batch of a structured ingest
 
 
 class MemoryOperations:
@@ -218,42 +221,20 @@ class MemoryOperations:
         queries_before = yield QueryCount()
         when = storable(timestamp) if timestamp else datetime.now(UTC)
         decide = self._choose_resolver(resolver, singles, meter)
-        results: list[AddResult] = []
-        ordered = batches(items, when, singles, batch_size)
-        for number, batch in enumerate(ordered):
-            batch_key = None if key is None else key if number == 0 else f"{key}/{number}"
-            if batch_key is not None:
-                stored = yield statements.episode_outcome(scope.key, batch_key)
-                if stored is not None:
-                    results.append(replayed(stored, 0))
-                    continue
-            draft = draft_from_triplets(batch, strict=True)
-            episode = Episode(
-                id=new_id(),
-                observed_at=when,
-                messages=[],
-                text=f"structured ingest of {len(batch)} triplet(s)",
-                metadata=metadata or {},
-                key=batch_key or "",
+
+        def write_batch(batch: list[Triplet], batch_key: str | None) -> Step[AddResult]:
+            return self._record(
+                scope,
+                draft_from_triplets(batch, strict=True),
+                episode=_ingest_episode(when, metadata, batch_key, f"{len(batch)} triplet(s)"),
+                resolver=decide,
+                per_fact=_per_fact(batch, call_meta),
+                match_similar=match_similar,
+                llm_context=resolver != "rules" and self.has_llm,
             )
-            try:
-                written = yield from self._record(
-                    scope,
-                    draft,
-                    episode=episode,
-                    resolver=decide,
-                    per_fact=_per_fact(batch, call_meta),
-                    match_similar=match_similar,
-                    llm_context=resolver != "rules" and self.has_llm,
-                )
-            except GraphMemError as exc:
-                exc.add_note(
-                    f"add_triplets: {len(results)} of {len(ordered)} batches were written before "
-                    f"this one failed (episodes {[r.episode_id for r in results]}); each batch "
-                    "is one transaction, so none is half-written"
-                )
-                raise
-            results.append(written)
+
+        ordered = batches(items, when, singles, batch_size)
+        results = yield from _in_batches(scope, key, ordered, write_batch, "add_triplets")
         return _combined(results, meter.usage(), (yield QueryCount()) - queries_before)
 
     def add_memories(
@@ -284,23 +265,10 @@ class MemoryOperations:
             zip(items, metas, strict=True),
             key=lambda pair: storable(pair[0].valid_at) if pair[0].valid_at else when,
         )
-        results: list[AddResult] = []
-        for number, start in enumerate(range(0, len(ordered), batch_size)):
-            batch = ordered[start : start + batch_size]
-            batch_key = None if key is None else key if number == 0 else f"{key}/{number}"
-            if batch_key is not None:
-                stored = yield statements.episode_outcome(scope.key, batch_key)
-                if stored is not None:
-                    results.append(replayed(stored, 0))
-                    continue
-            episode = Episode(
-                id=new_id(),
-                observed_at=when,
-                messages=[],
-                text=f"structured ingest of {len(batch)} memory(ies)",
-                metadata=metadata or {},
-                key=batch_key or "",
-            )
+
+        def write_batch(
+            batch: Sequence[tuple[MemoryInput, dict[str, Any]]], batch_key: str | None
+        ) -> Step[AddResult]:
             candidates = [
                 (m.text, storable(m.valid_at) if m.valid_at else None, meta) for m, meta in batch
             ]
@@ -311,7 +279,11 @@ class MemoryOperations:
                 meter=ask,
                 output_retries=self.config.llm.max_output_retries,
             )
-            results.append((yield from write(scope, episode, nothing(), update)))
+            episode = _ingest_episode(when, metadata, batch_key, f"{len(batch)} memory(ies)")
+            return (yield from write(scope, episode, nothing(), update))
+
+        chunks = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+        results = yield from _in_batches(scope, key, chunks, write_batch, "add_memories")
         return _combined(results, meter.usage(), (yield QueryCount()) - queries_before)
 
     def _memory_resolver(self, choice: str, meter: UsageMeter) -> UsageMeter | None:
@@ -433,18 +405,9 @@ class MemoryOperations:
         until: datetime | None,
         limit: int,
     ) -> Step[list[Relation]]:
-        if limit < 1:
-            raise InvalidInputError(f"limit must be at least 1, got {limit}")
-        rows = yield statements.list_facts(
-            {
-                "scope_key": scope.key,
-                "include_invalid": include_invalid,
-                "entity_key": normalize_name(entity) if entity else None,
-                "since": storable(since) if since else None,
-                "until": storable(until) if until else None,
-                "limit": limit,
-            }
-        )
+        params = _listing(scope, include_invalid, since, until, limit)
+        params["entity_key"] = normalize_name(entity) if entity else None
+        rows = yield statements.list_facts(params)
         return [Relation.from_record(r) for r in rows]
 
     def list_memories(
@@ -456,17 +419,7 @@ class MemoryOperations:
         until: datetime | None,
         limit: int,
     ) -> Step[list[Memory]]:
-        if limit < 1:
-            raise InvalidInputError(f"limit must be at least 1, got {limit}")
-        rows = yield statements.list_memories(
-            {
-                "scope_key": scope.key,
-                "include_invalid": include_invalid,
-                "since": storable(since) if since else None,
-                "until": storable(until) if until else None,
-                "limit": limit,
-            }
-        )
+        rows = yield statements.list_memories(_listing(scope, include_invalid, since, until, limit))
         return [Memory.from_record(r) for r in rows]
 
     def delete(self, item_id: str, scope: Scope, *, erase_episodes: bool) -> Step[int]:
@@ -513,6 +466,68 @@ class MemoryOperations:
                 "(any OpenAI-compatible endpoint); add_triplets() works without one"
             )
         return self.extractor
+
+
+def _in_batches(
+    scope: Scope,
+    key: str | None,
+    batches: Sequence[B],
+    write_batch: Callable[[B, str | None], Step[AddResult]],
+    caller: str,
+) -> Step[list[AddResult]]:
+    """A structured ingest's batches, one transaction each, in order. With an idempotency key,
+    batch i > 0 is keyed "{key}/{i}" and a batch already stored is replayed, not written."""
+    results: list[AddResult] = []
+    for number, batch in enumerate(batches):
+        batch_key = None if key is None else key if number == 0 else f"{key}/{number}"
+        if batch_key is not None:
+            stored = yield statements.episode_outcome(scope.key, batch_key)
+            if stored is not None:
+                results.append(replayed(stored, 0))
+                continue
+        try:
+            results.append((yield from write_batch(batch, batch_key)))
+        except GraphMemError as exc:
+            exc.add_note(
+                f"{caller}: {len(results)} of {len(batches)} batches were written before "
+                f"this one failed (episodes {[r.episode_id for r in results]}); each batch "
+                "is one transaction, so none is half-written"
+            )
+            raise
+    return results
+
+
+def _ingest_episode(
+    when: datetime, metadata: Mapping[str, Any] | None, key: str | None, what: str
+) -> Episode:
+    """The episode of one structured-ingest batch (no messages: the items are the input)."""
+    return Episode(
+        id=new_id(),
+        observed_at=when,
+        messages=[],
+        text=f"structured ingest of {what}",
+        metadata=metadata or {},
+        key=key or "",
+    )
+
+
+def _listing(
+    scope: Scope,
+    include_invalid: bool,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> dict[str, Any]:
+    """The parameters list_facts.cypher and list_memories.cypher share."""
+    if limit < 1:
+        raise InvalidInputError(f"limit must be at least 1, got {limit}")
+    return {
+        "scope_key": scope.key,
+        "include_invalid": include_invalid,
+        "since": storable(since) if since else None,
+        "until": storable(until) if until else None,
+        "limit": limit,
+    }
 
 
 def _per_fact(batch: Sequence[Triplet], call_meta: Mapping[str, Any]) -> PerFact:

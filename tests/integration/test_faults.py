@@ -114,6 +114,28 @@ def test_a_retry_of_a_failed_batched_ingest_writes_only_the_missing_batches(
         assert relations(mem.get_all(user_id=uid)) == sorted(triplets)
 
 
+def test_a_retry_of_a_failed_memory_ingest_writes_only_the_missing_batches(
+    config: GraphMemConfig, minilm: Embedder, cypher: Cypher, uid: str
+) -> None:
+    texts = [f"Ana mag Buch {i}" for i in range(3)]
+    flaky = FailingEmbedder(minilm, fail_on=[2])  # the second batch's embedding fails
+    with GraphMemory(config, embedder=flaky) as mem:
+        with pytest.raises(EmbeddingError) as caught:
+            mem.add_memories(
+                texts, user_id=uid, batch_size=1, idempotency_key="m-7", resolver="rules"
+            )
+        assert "add_memories: 1 of 3 batches were written" in str(caught.value.__notes__)
+        assert [m.text for m in mem.get_memories(user_id=uid)] == texts[:1]
+
+        result = mem.add_memories(
+            texts, user_id=uid, batch_size=1, idempotency_key="m-7", resolver="rules"
+        )
+
+        assert not result.replayed and len(result.episode_ids) == 3
+        assert episodes(cypher, Scope(user_id=uid)) == 3
+        assert sorted(m.text for m in mem.get_memories(user_id=uid)) == texts
+
+
 @pytest.mark.parametrize("role", ["extract_entities", "extract_relations", "resolve_updates"])
 def test_an_llm_failing_at_any_role_leaves_the_scope_as_it_was(
     memory: GraphMemory, script: Script, cypher: Cypher, uid: str, role: str
