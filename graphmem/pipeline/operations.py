@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from graphmem.config import GraphMemConfig
-from graphmem.effects import Embed, QueryCount, ScheduleSummary, Step
+from graphmem.effects import Embed, QueryCount, ScheduleSummary, Step, alongside
 from graphmem.errors import (
     ConfigurationError,
     GraphMemError,
@@ -20,7 +20,7 @@ from graphmem.errors import (
 from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Extractor
 from graphmem.mem0.retrieval import search_memories
-from graphmem.mem0.update import plan_memories
+from graphmem.mem0.update import MemoryUpdate, plan_memories
 from graphmem.mem0g.update import (
     PerFact,
     StepResolver,
@@ -121,20 +121,24 @@ class MemoryOperations:
             key=key or "",
         )
         context = (new, ctx["summary"], recent, _self_name(scope), meter)
-        graph, skipped, texts = nothing(), list[tuple[str, str]](), None
+        graph_plan, skipped, texts = None, list[tuple[str, str]](), None
         if cfg.variant != "mem0":
-            graph, skipped, texts = yield from self._graph_update(scope, episode, context)
-        memories = None
+            draft, skipped, texts = yield from self._extract_graph(context)
+            if draft.entities:
+                graph_plan = self._plan_graph(scope, episode, draft, meter)
+        memory_plan = None
         if cfg.variant != "mem0g":
             if texts is None:  # "mem0"; or "both" when the relation call was not made
                 texts = tuple((yield from extractor.extract_memories(*context)))
-            memories = yield from plan_memories(
+            memory_plan = plan_memories(
                 cfg,
                 scope,
                 [(t, None, {}) for t in texts],
                 meter=meter,
                 output_retries=cfg.llm.max_output_retries,
             )
+        graph, memories = yield from _planned(graph_plan, memory_plan)
+        if memories is not None:
             skipped += memories.skipped
         result = yield from write(scope, episode, graph, memories)
         # The summary is refreshed after the add, never as an extra LLM call inside it.
@@ -153,16 +157,12 @@ class MemoryOperations:
             }
         )
 
-    def _graph_update(
-        self,
-        scope: Scope,
-        episode: Episode,
-        context: tuple[list[Message], str | None, list[Message], str, UsageMeter],
-    ) -> Step[tuple[Update, list[tuple[str, str]], tuple[str, ...] | None]]:
-        """Mem0g: the two extraction calls, then entity resolution, conflict detection and the
-        resolver. Returns the update, the extracted items that could not be stored (with the
-        reason) and, for variant "both", the memories the relation call wrote (None when it
-        was not made)."""
+    def _extract_graph(
+        self, context: tuple[list[Message], str | None, list[Message], str, UsageMeter]
+    ) -> Step[tuple[Draft, list[tuple[str, str]], tuple[str, ...] | None]]:
+        """Mem0g's two extraction calls. Returns the draft, the extracted items that could not
+        be stored (with the reason) and, for variant "both", the memories the relation call
+        wrote (None when it was not made)."""
         extraction = yield from self._require_extractor().extract(
             *context, with_memories=self.config.variant == "both"
         )
@@ -175,19 +175,22 @@ class MemoryOperations:
             ),
             ((e.name, e.type) for e in extraction.entities),
         )
-        if not draft.entities:
-            return nothing(), list(draft.skipped), extraction.memories
-        update = yield from plan_update(
+        return draft, list(draft.skipped), extraction.memories
+
+    def _plan_graph(
+        self, scope: Scope, episode: Episode, draft: Draft, meter: UsageMeter
+    ) -> Step[Update]:
+        """Mem0g's entity resolution, conflict detection and resolver for ``draft``."""
+        return plan_update(
             self.config,
             scope,
             draft,
-            resolver=llm_resolver(context[-1], self.config.llm.max_output_retries),
+            resolver=llm_resolver(meter, self.config.llm.max_output_retries),
             per_fact={},
             fact_meta=episode.fact_meta,
             match_similar=True,
             llm_context=True,
         )
-        return update, list(draft.skipped), extraction.memories
 
     def add_triplets(
         self,
@@ -466,6 +469,19 @@ class MemoryOperations:
                 "(any OpenAI-compatible endpoint); add_triplets() works without one"
             )
         return self.extractor
+
+
+def _planned(
+    graph: Step[Update] | None, memories: Step[MemoryUpdate] | None
+) -> Step[tuple[Update, MemoryUpdate | None]]:
+    """The update phases an add needs; with both variants, side by side: one embedding
+    request and one concurrent pair of lookups for the two."""
+    if graph is not None and memories is not None:
+        both: tuple[Update, MemoryUpdate] = yield from alongside(graph, memories)
+        return both
+    planned_graph = (yield from graph) if graph is not None else nothing()
+    planned_memories = (yield from memories) if memories is not None else None
+    return planned_graph, planned_memories
 
 
 def _in_batches(
