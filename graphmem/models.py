@@ -53,6 +53,10 @@ class Message(_Input):
     name: str | None = None  # the speaker, when a conversation has several
 
 
+# Scope ids are an index key's prefix (with a name, a fact key or a memory key after them).
+MAX_SCOPE_KEY_BYTES = 4096
+
+
 class Scope(_Model):
     """Whose memory: any non-empty combination of user, agent and run.
 
@@ -79,7 +83,15 @@ class Scope(_Model):
                 "a scope is required: pass user_id=, agent_id= and/or run_id= "
                 "(memory is never read or written without one)"
             )
-        return cls(**ids)
+        scope = cls(**ids)
+        size = len(scope.key.encode())
+        if size > MAX_SCOPE_KEY_BYTES:
+            # The scope key is part of range index keys, which Neo4j caps at ~8 kB.
+            raise ScopeError(
+                f"the scope's ids take {size} bytes together (UTF-8), more than "
+                f"{MAX_SCOPE_KEY_BYTES}: use shorter ids (e.g. a hash of a long one)"
+            )
+        return scope
 
     @property
     def key(self) -> str:

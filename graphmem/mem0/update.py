@@ -5,6 +5,7 @@ write's parameters."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +26,16 @@ Row = Mapping[str, Any]
 
 
 def memory_key(text: str) -> str:
-    """What makes two memories one: the text, case-folded, with its spaces collapsed."""
-    return " ".join(text.split()).casefold()
+    """What makes two memories one: the text, case-folded, with its spaces collapsed. A key
+    over 1,024 bytes (UTF-8) is its SHA-256 instead: it is a range index key, and Neo4j
+    refuses index keys over ~8 kB (a memory may hold 10,000 characters)."""
+    key = " ".join(text.split()).casefold()
+    if len(key.encode()) <= _MAX_KEY_BYTES:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+_MAX_KEY_BYTES = 1024
 
 
 # A memory to decide about: its text, when it became true (None: the episode's time) and its

@@ -20,12 +20,13 @@ from graphmem import (
     NotFoundError,
     OperationKind,
     Scope,
+    ScopeError,
 )
 from graphmem.ports import Embedder
 from graphmem.testing import BoltFaultProxy, DecisionsByText, RawReply, Script
 from tests.conftest import Cypher
 from tests.integration.apis import KINDS, Kind, open_memory
-from tests.integration.faults import APPLY_PLAN, episodes, relations
+from tests.integration.faults import APPLY_PLAN, FailingEmbedder, episodes, relations
 
 ADD, UPDATE, DELETE, NOOP = (
     OperationKind.ADD,
@@ -322,7 +323,8 @@ def test_both_variants_write_facts_and_memories_in_one_add(
     kind: Kind, config: GraphMemConfig, minilm: Embedder, script: Script, uid: str
 ) -> None:
     both = config.model_copy(update={"variant": "both"})
-    with open_memory(kind, both, embedder=minilm) as api:
+    counted = FailingEmbedder(minilm)  # fails on no call: counts them
+    with open_memory(kind, both, embedder=counted) as api:
         script.enqueue_extraction(
             [(uid, "Person"), ("Lisbon", "City")],
             [(uid, "lives_in", "Lisbon")],
@@ -335,6 +337,8 @@ def test_both_variants_write_facts_and_memories_in_one_add(
         assert [op.kind for op in result.operations] == [ADD]
         assert [op.kind for op in result.memory_operations] == [ADD]
         assert result.neo4j_queries == 4  # context, entities, similar memories, the write
+        # The two update phases side by side: one embedding request, the two lookups at once.
+        assert counted.calls == 1
         assert relations(api.get_all(user_id=uid)) == [(uid, "lives_in", "Lisbon")]
         found = api.search("Where does the user live?", user_id=uid)
         assert [r.target for r in found.relations] == ["Lisbon"]
@@ -346,6 +350,54 @@ def test_both_variants_write_facts_and_memories_in_one_add(
         assert f"- {uid} lives in Lisbon and loves its light (since" in context
         # A relation filter asks for facts: memories have none.
         assert api.search("Lisbon", user_id=uid, relations=["lives_in"]).memories == ()
+
+
+def test_both_variants_resolve_a_move_in_the_graph_and_in_the_memories(
+    kind: Kind, config: GraphMemConfig, minilm: Embedder, script: Script, uid: str
+) -> None:
+    both = config.model_copy(update={"variant": "both"})
+    counted = FailingEmbedder(minilm)
+    with open_memory(kind, both, embedder=counted) as api:
+        script.enqueue_extraction(
+            [(uid, "Person"), ("Lisboa", "City")],
+            [(uid, "lives_in", "Lisboa")],
+            memories=[f"{uid} mora em Lisboa"],
+        )
+        api.add("Moro em Lisboa.", user_id=uid)
+        script.enqueue_extraction(
+            [(uid, "Person"), ("Kraków", "City")],
+            [(uid, "lives_in", "Kraków")],
+            memories=[f"{uid} mora em Kraków"],
+        )
+        script.enqueue(
+            "resolve_updates",
+            DecisionsByText(
+                (("UPDATE", f"{uid} lives in Kraków", f"{uid} lives in Lisboa", "mudou"),)
+            ),
+        )
+        script.enqueue(
+            "resolve_memories",
+            DecisionsByText(
+                (("UPDATE", f"{uid} mora em Kraków", f"{uid} mora em Lisboa", "mudou"),)
+            ),
+        )
+        calls_before = counted.calls
+        moved = api.add("Mudei-me para Kraków.", user_id=uid)
+
+        assert moved.usage.by_role == {
+            "extract_entities": 1,
+            "extract_relations": 1,
+            "resolve_updates": 1,
+            "resolve_memories": 1,
+        }
+        assert counted.calls - calls_before == 1
+        [fact] = moved.operations
+        [memory] = moved.memory_operations
+        assert (fact.kind, memory.kind) == (UPDATE, UPDATE)
+        assert relations(api.get_all(user_id=uid)) == [(uid, "lives_in", "Kraków")]
+        assert texts(api.get_memories(user_id=uid)) == [f"{uid} mora em Kraków"]
+        retired = [m for m in api.memory_history(user_id=uid) if not m.valid]
+        assert [(m.text, m.invalid_reason) for m in retired] == [(f"{uid} mora em Lisboa", "mudou")]
 
 
 def test_memories_are_ingested_as_given_with_times_metadata_and_keys(
@@ -392,6 +444,28 @@ def test_unusable_memories_are_refused_before_anything_is_written(
             api.add_memories(bad, user_id=uid, resolver="rules")
     assert memory_count(cypher, Scope(user_id=uid)) == 0
     assert episodes(cypher, Scope(user_id=uid)) == 0
+
+
+def test_a_memory_as_long_as_allowed_is_stored_exactly_and_recognised_when_restated(
+    api: Any, uid: str
+) -> None:
+    # 9,989 characters of three bytes each: far beyond what a range index key may hold.
+    long = "记忆" * 4994 + "。"
+    first = api.add_memories([long], user_id=uid, resolver="rules")
+    again = api.add_memories(["  " + long + " \n"], user_id=uid, resolver="rules")
+
+    assert [op.kind for op in first.memory_operations] == [ADD]
+    assert [op.kind for op in again.memory_operations] == [OperationKind.NOOP]
+    assert [m.text for m in api.get_memories(user_id=uid)] == [long]
+    with pytest.raises(InvalidInputError):  # over MAX_MEMORY_CHARS: refused, not cut
+        api.add_memories(["x" * 10_001], user_id=uid, resolver="rules")
+
+
+def test_scope_ids_too_long_to_index_are_refused_with_what_to_do(api: Any, uid: str) -> None:
+    with pytest.raises(ScopeError, match="use shorter ids"):
+        api.add_memories(["fine"], user_id=uid + "x" * 5000, resolver="rules")
+    with pytest.raises(ScopeError, match="use shorter ids"):
+        api.search("anything", user_id="名" * 1400)
 
 
 def test_both_variants_still_remember_words_that_name_no_entity(

@@ -1,6 +1,7 @@
 import pytest
 
 from graphmem import InvalidInputError, ScopeError
+from graphmem.mem0.update import memory_key
 from graphmem.models import Scope, metadata_properties, normalize_name
 from graphmem.pipeline.inputs import coerce_messages as _coerce_messages
 from graphmem.text import normalize_entity_type, normalize_relation
@@ -11,6 +12,19 @@ def test_scope_needs_at_least_one_id() -> None:
         Scope.of(None, None, None)
     with pytest.raises(ScopeError, match="user_id"):
         Scope.of("  ", None, None)
+
+
+def test_scope_ids_fit_in_an_index_key() -> None:
+    assert Scope.of("a" * 1000, "b" * 1000, "c" * 1000).user_id == "a" * 1000
+    with pytest.raises(ScopeError, match="4101 bytes together"):
+        Scope.of("a" * 4087, None, None)  # ["a...",null,null]: 4101 bytes
+
+
+def test_memory_keys_stay_small_enough_to_index() -> None:
+    assert memory_key("  Ana  LIVES in\nLisbon ") == "ana lives in lisbon"
+    long = memory_key("Ä" * 600)  # 1,200 bytes
+    assert long.startswith("sha256:") and len(long) == 71
+    assert memory_key("ä" * 600) == long  # still case-folded first
 
 
 def test_scope_keys_are_exact_and_unambiguous() -> None:
