@@ -113,6 +113,7 @@ class Scope(_Model):
         }
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Metadata keys become property names "meta_<key>": identifiers, in any script.
 _META_KEY = re.compile(r"^[^\W\d]\w{0,63}$")
 MAX_NAME_CHARS = 200
@@ -139,9 +140,14 @@ def metadata_properties(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
                 f"metadata {key!r} must be a string, number, boolean or list of one of those, "
                 f"not {type(value).__name__}"
             )
-        for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str):
-                require_unicode(text, f"metadata {key!r}")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                require_unicode(item, f"metadata {key!r}")
+            elif isinstance(item, int) and not _INT64_MIN <= item <= _INT64_MAX:
+                raise InvalidInputError(
+                    f"metadata {key!r}: {item} does not fit in 64 bits (Neo4j's INTEGER); "
+                    "store it as a string"
+                )
         out[f"meta_{key}"] = value
     return out
 

@@ -358,6 +358,7 @@ class MemoryOperations:
         metadata: Mapping[str, Any] | None,
     ) -> Step[SearchResult]:
         cfg = self.config.retrieval
+        metadata_properties(metadata)  # the filter must be storable metadata (typed error)
         options = SearchOptions(
             limit=cfg.limit if limit is None else limit,
             include_invalid=include_invalid,

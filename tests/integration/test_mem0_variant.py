@@ -439,9 +439,18 @@ def test_memories_are_ingested_as_given_with_times_metadata_and_keys(
 def test_unusable_memories_are_refused_before_anything_is_written(
     api: Any, cypher: Cypher, uid: str
 ) -> None:
-    for bad in (["fine", "   "], [], [{"txt": "typo"}], ["\ud800 lone surrogate"], [42]):
+    for bad in (
+        ["fine", "   "],
+        [],
+        [{"txt": "typo"}],
+        ["\ud800 lone surrogate"],
+        [42],
+        [{"text": "fine", "metadata": {"n": 2**63}}],
+    ):
         with pytest.raises(InvalidInputError):
             api.add_memories(bad, user_id=uid, resolver="rules")
+    with pytest.raises(InvalidInputError, match="64 bits"):
+        api.search("fine", user_id=uid, metadata={"n": 2**63})
     assert memory_count(cypher, Scope(user_id=uid)) == 0
     assert episodes(cypher, Scope(user_id=uid)) == 0
 

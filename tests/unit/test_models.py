@@ -102,7 +102,16 @@ def test_metadata_becomes_prefixed_properties_of_simple_values() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"bad key": 1}, {"x": {"nested": 1}}, {"x": [1, "a"]}, {"x": None}, {"1x": 1}]
+    "bad",
+    [
+        {"bad key": 1},
+        {"x": {"nested": 1}},
+        {"x": [1, "a"]},
+        {"x": None},
+        {"1x": 1},
+        {"x": 2**63},  # found by the fuzz run: the driver raised OverflowError
+        {"x": [-(2**63) - 1]},
+    ],
 )
 def test_metadata_that_neo4j_cannot_store_gets_a_typed_error(bad: dict[str, object]) -> None:
     with pytest.raises(InvalidInputError, match="metadata"):
