@@ -318,7 +318,8 @@ def _render_fuzz(report: dict[str, Any]) -> list[str]:
     z = report["fuzz"]
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(z["outcomes"].items()))
     lines = [
-        "## Fuzzing (hypothesis, through add_triplets / get_all / search / forget)",
+        "## Fuzzing (hypothesis, through add_triplets / get_all / add_memories / get_memories / "
+        "search / forget)",
         "",
         f"{z['cases_run']} cases in {z['seconds']} s; failures **{z['failures']}**; "
         f"bystander scope untouched: {z['bystander_untouched']}. Outcomes: {outcomes}.",
