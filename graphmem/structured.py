@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -50,10 +51,12 @@ class UsageMeter:
 
 def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema in the strict subset OpenAI structured outputs accept:
-    every property required, no extra properties, no defaults or titles."""
+    every property required, no extra properties, no defaults or titles. It is sent with
+    every call, so it is also written compactly (the same instances validate): definitions
+    used once are inlined and ``anyOf [T, null]`` becomes ``type: [T, "null"]``."""
     schema = copy.deepcopy(model.model_json_schema())
     _make_strict(schema)
-    return schema
+    return _compact(schema)
 
 
 def _make_strict(node: Any) -> None:
@@ -70,6 +73,44 @@ def _make_strict(node: Any) -> None:
     elif isinstance(node, list):
         for item in node:
             _make_strict(item)
+
+
+def _compact(schema: dict[str, Any]) -> dict[str, Any]:
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    uses = Counter(_refs(schema) + [r for d in defs.values() for r in _refs(d)])
+    # Inline only what is used exactly once, so recursive or shared definitions stay put.
+    inline = {f"#/$defs/{name}": d for name, d in defs.items() if uses[f"#/$defs/{name}"] == 1}
+    kept = {name: d for name, d in defs.items() if f"#/$defs/{name}" not in inline}
+    out = cast(dict[str, Any], _rewrite(schema, inline))
+    if kept:
+        out["$defs"] = {name: _rewrite(d, inline) for name, d in kept.items()}
+    return out
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def _rewrite(node: Any, inline: dict[str, Any], depth: int = 0) -> Any:
+    if depth > 32:  # a cycle of single-use definitions; never produced by pydantic models
+        raise ValueError("the JSON schema nests definitions more than 32 deep")
+    if isinstance(node, list):
+        return [_rewrite(v, inline, depth) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"$ref"} and node["$ref"] in inline:
+        return _rewrite(inline[node["$ref"]], inline, depth + 1)
+    branches = node.get("anyOf")
+    if set(node) == {"anyOf"} and isinstance(branches, list) and len(branches) == 2:
+        kinds = [b.get("type") if isinstance(b, dict) and len(b) == 1 else None for b in branches]
+        if "null" in kinds and all(isinstance(k, str) for k in kinds) and kinds[0] != kinds[1]:
+            return {"type": [k for k in kinds if k != "null"] + ["null"]}
+    return {k: _rewrite(v, inline, depth) for k, v in node.items()}
 
 
 def structured(

@@ -120,16 +120,18 @@ def adding_resolver(
             raise AssertionError(f"adding_resolver answers resolve_updates, not {request.role!r}")
         prompt = str(request.messages[-1].get("content") or "")
         new_ids = [short for short, _ in _FACT_LINE.findall(prompt) if short.startswith("N")]
-        return {
+        reply: dict[str, Any] = {
             "decisions": [
                 {"operation": "ADD", "new_id": i, "existing_id": None, "reason": "scripted"}
                 for i in new_ids
-            ],
-            "entities": [
-                {"id": i, "same": same(new, stored)}
-                for i, new, _, stored, _ in _QUESTION_LINE.findall(prompt)
-            ],
+            ]
         }
+        questions = _QUESTION_LINE.findall(prompt)
+        if questions:  # the schema asks for entity answers only when there are questions
+            reply["entities"] = [
+                {"id": i, "same": same(new, stored)} for i, new, _, stored, _ in questions
+            ]
+        return reply
 
     return answer
 

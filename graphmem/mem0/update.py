@@ -16,7 +16,7 @@ from graphmem.config import GraphMemConfig
 from graphmem.effects import Embed, Step
 from graphmem.models import Memory, MemoryOperation, OperationKind, Scope
 from graphmem.prompts import memory_updates
-from graphmem.prompts.resolution import UpdateResolution
+from graphmem.prompts.resolution import UpdateDecisions
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
 
@@ -185,7 +185,7 @@ def _resolve(
         role=memory_updates.ROLE,
         system=system,
         user=user,
-        response_model=UpdateResolution,
+        response_model=UpdateDecisions,
         meter=meter,
         output_retries=output_retries,
     )
@@ -193,7 +193,7 @@ def _resolve(
 
 
 def settle(
-    reply: UpdateResolution, existing: Mapping[str, Row], new: Mapping[str, PlannedMemory]
+    reply: UpdateDecisions, existing: Mapping[str, Row], new: Mapping[str, PlannedMemory]
 ) -> list[MemoryDecision]:
     """The resolver's decisions, made safe: each stored memory is retired at most once, an
     unknown id is ignored, and a candidate left undecided is added (nothing said is lost)."""

@@ -14,7 +14,7 @@ from graphmem.effects import Embed, Statement, Step, done
 from graphmem.models import Relation, Scope
 from graphmem.pipeline.outcomes import entity_matches
 from graphmem.prompts import resolution as resolution_prompt
-from graphmem.prompts.resolution import UpdateResolution
+from graphmem.prompts.resolution import UpdateDecisions, UpdateResolution
 from graphmem.resolution import Draft, EntityMatch, ResolutionPlan, resolve_entities
 from graphmem.resolution.planner import (
     Candidate,
@@ -248,15 +248,18 @@ def llm_resolver(meter: UsageMeter, output_retries: int) -> StepResolver:
                 for i, q in questions.items()
             ],
         )
-        return (
-            yield from structured(
-                role=resolution_prompt.ROLE,
-                system=system,
-                user=user,
-                response_model=UpdateResolution,
-                meter=meter,
-                output_retries=output_retries,
-            )
+        # Without SAME ENTITY questions the reply schema leaves their answers out.
+        model = UpdateResolution if questions else UpdateDecisions
+        reply = yield from structured(
+            role=resolution_prompt.ROLE,
+            system=system,
+            user=user,
+            response_model=model,
+            meter=meter,
+            output_retries=output_retries,
         )
+        if isinstance(reply, UpdateResolution):
+            return reply
+        return UpdateResolution(decisions=reply.decisions)
 
     return decide

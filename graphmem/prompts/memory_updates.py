@@ -1,14 +1,15 @@
 """Memory update resolver (the Mem0 variant): one call decides ADD / UPDATE / DELETE / NOOP for
 all candidate memories of an add, each shown beside its most similar stored memories. The reply
-has the graph resolver's shape (graphmem.prompts.resolution.UpdateResolution)."""
+has the graph resolver's shape without entity questions
+(graphmem.prompts.resolution.UpdateDecisions)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graphmem.prompts.resolution import UpdateResolution
+from graphmem.prompts.resolution import UpdateDecisions
 
-__all__ = ["ROLE", "SYSTEM", "UpdateResolution", "build"]
+__all__ = ["ROLE", "SYSTEM", "UpdateDecisions", "build"]
 
 ROLE = "resolve_memories"
 

@@ -44,9 +44,15 @@ class SameEntity(BaseModel):
     same: bool
 
 
-class UpdateResolution(BaseModel):
+class UpdateDecisions(BaseModel):
+    """The reply when no SAME ENTITY question is asked (and the memory resolver's): the
+    schema sent is then ~40% shorter than with the unused ``entities`` list."""
+
     model_config = ConfigDict(extra="forbid")
     decisions: list[Decision]
+
+
+class UpdateResolution(UpdateDecisions):
     # One answer per SAME ENTITY question; empty when there are none.
     entities: list[SameEntity] = Field(default_factory=list)
 

@@ -71,6 +71,9 @@ def test_a_contradiction_retires_the_old_fact_and_keeps_its_history(
 
     [update] = moved.operations
     assert update.kind is OperationKind.UPDATE
+    # no look-alike names were asked about: the reply schema leaves their answers out
+    [asked] = [r for r in script.requests if r.role == "resolve_updates"]
+    assert list(asked.json_schema["properties"]) == ["decisions"]
     assert update.previous is not None and update.previous.target == "Lisbon"
     assert relations(api.get_all(user_id=uid)) == [(uid, "lives_in", "Kraków")]
     old = [r for r in api.history(user_id=uid) if r.target == "Lisbon"]

@@ -88,6 +88,8 @@ def test_the_llm_decides_a_true_variant_inside_the_resolver_call(
     assert result.usage.llm_calls == 3  # entities, relations, one resolver call for all
     prompt = str(script.requests[-1].messages[-1]["content"])
     assert "M1: Robert (Person) ~ Robert Smith (Person)" in prompt
+    # asked a question, so the reply schema has room for its answer
+    assert list(script.requests[-1].json_schema["properties"]) == ["decisions", "entities"]
     assert {(r.source, r.target) for r in memory.get_all(user_id=uid)} == {
         ("Robert Smith", "tea"),
         ("Robert Smith", "coffee"),
