@@ -244,7 +244,11 @@ def scale_phase(
         start = time.perf_counter()
         system.bulk_load(scope.facts, user)
         load = time.perf_counter() - start
-        for q in scope.queries[:10]:  # warm caches and query plans
+        # One unmeasured pass over every query: caches, query plans and the JVM's compiled
+        # code reach steady state (10 warm-up queries left graphmem's 10k search at ~21 ms
+        # where later passes settle at ~14; mem0's single query warms faster). The oracle
+        # does not cache embeddings, so the measured pass still pays for each one.
+        for q in scope.queries:
             system.search(q, user)
         searches = Measured()
         recalls: dict[str, list[float]] = {}
