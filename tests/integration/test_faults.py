@@ -4,6 +4,7 @@ with the same idempotency key is applied once, even when the commit's answer was
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -91,49 +92,37 @@ def test_a_replayed_update_reports_what_it_replaced(
     assert relations(memory.get_all(user_id=uid)) == [("Ana", "lives_in", "Milan")]
 
 
+@pytest.mark.parametrize("kind", ["triplets", "memories"])
 def test_a_retry_of_a_failed_batched_ingest_writes_only_the_missing_batches(
-    config: GraphMemConfig, minilm: Embedder, cypher: Cypher, uid: str
+    config: GraphMemConfig, minilm: Embedder, cypher: Cypher, uid: str, kind: str
 ) -> None:
-    triplets = [("Ana", "likes", f"book {i}") for i in range(3)]
+    items: list[Any] = (
+        [("Ana", "likes", f"book {i}") for i in range(3)]
+        if kind == "triplets"
+        else [f"Ana mag Buch {i}" for i in range(3)]
+    )
     flaky = FailingEmbedder(minilm, fail_on=[2])  # the second batch's embedding fails
     with GraphMemory(config, embedder=flaky) as mem:
-        with pytest.raises(EmbeddingError) as caught:
-            mem.add_triplets(
-                triplets, user_id=uid, batch_size=1, idempotency_key="ingest-7", resolver="rules"
-            )
-        assert "1 of 3 batches were written" in str(caught.value.__notes__)
-        assert episodes(cypher, Scope(user_id=uid)) == 1
+        ingest = getattr(mem, f"add_{kind}")
 
-        result = mem.add_triplets(
-            triplets, user_id=uid, batch_size=1, idempotency_key="ingest-7", resolver="rules"
+        def stored() -> list[Any]:
+            if kind == "triplets":
+                return relations(mem.get_all(user_id=uid))
+            return sorted(m.text for m in mem.get_memories(user_id=uid))
+
+        with pytest.raises(EmbeddingError) as caught:
+            ingest(items, user_id=uid, batch_size=1, idempotency_key="ingest-7", resolver="rules")
+        assert f"add_{kind}: 1 of 3 batches were written" in str(caught.value.__notes__)
+        assert episodes(cypher, Scope(user_id=uid)) == 1 and stored() == items[:1]
+
+        result = ingest(
+            items, user_id=uid, batch_size=1, idempotency_key="ingest-7", resolver="rules"
         )
 
         assert not result.replayed  # two of its three batches were written now
         assert len(result.episode_ids) == 3
         assert episodes(cypher, Scope(user_id=uid)) == 3
-        assert relations(mem.get_all(user_id=uid)) == sorted(triplets)
-
-
-def test_a_retry_of_a_failed_memory_ingest_writes_only_the_missing_batches(
-    config: GraphMemConfig, minilm: Embedder, cypher: Cypher, uid: str
-) -> None:
-    texts = [f"Ana mag Buch {i}" for i in range(3)]
-    flaky = FailingEmbedder(minilm, fail_on=[2])  # the second batch's embedding fails
-    with GraphMemory(config, embedder=flaky) as mem:
-        with pytest.raises(EmbeddingError) as caught:
-            mem.add_memories(
-                texts, user_id=uid, batch_size=1, idempotency_key="m-7", resolver="rules"
-            )
-        assert "add_memories: 1 of 3 batches were written" in str(caught.value.__notes__)
-        assert [m.text for m in mem.get_memories(user_id=uid)] == texts[:1]
-
-        result = mem.add_memories(
-            texts, user_id=uid, batch_size=1, idempotency_key="m-7", resolver="rules"
-        )
-
-        assert not result.replayed and len(result.episode_ids) == 3
-        assert episodes(cypher, Scope(user_id=uid)) == 3
-        assert sorted(m.text for m in mem.get_memories(user_id=uid)) == texts
+        assert stored() == sorted(items)
 
 
 @pytest.mark.parametrize("role", ["extract_entities", "extract_relations", "resolve_updates"])
