@@ -7,6 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = ["RERANKERS", "Candidate", "by_entity_distance", "by_recency", "mmr"]
 
 RERANKERS = ("none", "mmr", "entity_distance", "recency", "cross_encoder")
@@ -48,35 +51,38 @@ def by_recency(
     return _sorted(out)
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a)) or 1.0
-    nb = math.sqrt(sum(y * y for y in b)) or 1.0
-    return dot / (na * nb)
-
-
 def mmr(
     items: Sequence[Candidate], query: Sequence[float], limit: int, diversity: float = 0.5
 ) -> list[Candidate]:
     """Maximal marginal relevance: relevance to the query minus similarity to what is already
-    chosen, so near-duplicate facts do not crowd the results. Scores become MMR values."""
+    chosen, so near-duplicate facts do not crowd the results. Scores become MMR values.
+
+    One matrix product gives every pairwise cosine (pure-Python cosines made a hybrid+mmr
+    search ~45 ms slower than plain hybrid at 20 candidates per channel)."""
     pool = [c for c in items if c.embedding is not None]
-    relevance = {c.id: _cosine(c.embedding, query) for c in pool}  # type: ignore[arg-type]
+    if not pool or limit <= 0:
+        return []
+    vectors = _unit_rows(np.asarray([c.embedding for c in pool], dtype=np.float64))
+    target = _unit_rows(np.asarray([query], dtype=np.float64))[0]
+    relevance = vectors @ target
+    similarity = vectors @ vectors.T
+    redundancy = np.zeros(len(pool))  # max similarity to what is chosen (0 before any is)
+    open_ = np.ones(len(pool), dtype=bool)
     chosen: list[Candidate] = []
-    while pool and len(chosen) < limit:
-        best, best_value = None, -math.inf
-        for c in pool:
-            redundancy = max(
-                (_cosine(c.embedding, s.embedding) for s in chosen),  # type: ignore[arg-type]
-                default=0.0,
-            )
-            value = (1 - diversity) * relevance[c.id] - diversity * redundancy
-            if value > best_value:
-                best, best_value = c, value
-        assert best is not None
-        chosen.append(replace(best, score=best_value))
-        pool.remove(best)
+    while open_.any() and len(chosen) < limit:
+        value = np.where(open_, (1 - diversity) * relevance - diversity * redundancy, -np.inf)
+        best = int(np.argmax(value))  # the first of equal values, in candidate order
+        chosen.append(replace(pool[best], score=float(value[best])))
+        open_[best] = False
+        redundancy = (
+            np.maximum(redundancy, similarity[:, best]) if len(chosen) > 1 else similarity[:, best]
+        )
     return chosen
+
+
+def _unit_rows(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1.0, norms)
 
 
 def apply_scores(items: Sequence[Candidate], scores: Mapping[str, float]) -> list[Candidate]:
