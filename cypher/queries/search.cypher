@@ -11,7 +11,8 @@
 // params: $scope_key STRING, $embedding LIST<FLOAT>, $limit INTEGER (candidates per channel),
 //         $channels LIST<STRING> (any of "semantic", "keyword", "entity"),
 //         $fact_query STRING|null, $entity_query STRING|null (Lucene, built from \w tokens),
-//         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER,
+//         $exact_max INTEGER, $oversample FLOAT, $max_k INTEGER, $k_factor INTEGER (1, or
+//         more when asked again because filters left too few of the index's neighbours),
 //         $link_keys LIST<STRING>, $link_min_score FLOAT (score = (1 + cosine) / 2),
 //         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER, $beam INTEGER,
 //         $max_expand_second INTEGER (relationships read per first hop at depth 2),
@@ -22,7 +23,9 @@
 // returns: semantic, keyword, entity LIST<MAP {id, score[, hops]}>,
 //          linked LIST<MAP {id, name, type, score}>, facts LIST<MAP> (details of every id),
 //          exact BOOLEAN (whether the semantic channel scanned the scope exactly),
-//          scope_facts INTEGER (the facts the scope holds, retired ones included).
+//          scope_facts INTEGER (the facts the scope holds, retired ones included),
+//          semantic_raw INTEGER (rows the vector index returned, before any filter) and
+//          semantic_k INTEGER|null (neighbours it was asked for; null for an exact scan).
 //          Times leave as ISO 8601 strings (toString): the driver's pure-Python DateTime
 //          decoding cost ~9 ms per search (150 values) where datetime.fromisoformat costs
 //          ~1 us each; graphmem.models turns them back into aware datetimes, zone ids kept.
@@ -39,7 +42,8 @@ CALL () {
 WITH coalesce(s.fact_count, 0) AS scope_facts, coalesce(s.entity_count, 0) AS scope_entities,
      total_facts, total_entities
 WITH scope_facts, scope_entities,
-     toInteger(ceil($limit * $oversample * total_facts / (scope_facts + 1.0))) AS want_k,
+     toInteger(ceil($limit * $oversample * $k_factor * total_facts / (scope_facts + 1.0)))
+       AS want_k,
      toInteger(ceil($limit * $oversample * total_entities / (scope_entities + 1.0))) AS want_ek
 // Scan exactly when the scope is small and the index would have to be asked for at least as
 // many neighbours as the scope holds (a small scope in a large database); else use the index.
@@ -57,25 +61,33 @@ CALL (exact, k) {
     MATCH (f:Fact)
     WHERE f.scope_key = CASE WHEN exact AND 'semantic' IN $channels THEN $scope_key END
     RETURN f, vector.similarity.cosine(f.embedding, $embedding) AS score
-    UNION
+    UNION ALL  // the two branches exclude each other; ALL keeps equal rows to be counted
     WITH exact, k WHERE NOT exact AND 'semantic' IN $channels
     CALL db.index.vector.queryNodes('fact_embedding', k, $embedding) YIELD node, score
-    WITH node AS f, score
-    WHERE f.scope_key = $scope_key
-    RETURN f, score
+    // Other scopes' facts stay as null rows, so that the index's rows can be counted.
+    RETURN CASE WHEN node.scope_key = $scope_key THEN node END AS f, score
   }
-  WITH f, score
-  WHERE f IS NOT NULL
-    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
-         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
-             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
-    AND ($relations IS NULL OR f.relation IN $relations)
-    AND ($entity_types IS NULL OR f.source_type IN $entity_types
-         OR f.target_type IN $entity_types)
-    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
-    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
-  WITH f, score ORDER BY score DESC LIMIT $limit
-  RETURN collect({id: f.id, score: score}) AS semantic
+  // What the index returned is counted before the filters: when it returned all it was asked
+  // for and the filters (other scopes, retired facts, a time or metadata filter) left fewer
+  // than $limit, the caller asks again for more neighbours (Retriever._widened).
+  WITH exact, k, count(score) AS semantic_raw,
+       collect(CASE WHEN f IS NOT NULL THEN {f: f, score: score} END) AS hits
+  CALL (hits) {
+    UNWIND hits AS hit
+    WITH hit.f AS f, hit.score AS score
+    WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+           OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+               AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+      AND ($relations IS NULL OR f.relation IN $relations)
+      AND ($entity_types IS NULL OR f.source_type IN $entity_types
+           OR f.target_type IN $entity_types)
+      AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+      AND ($metadata IS NULL
+           OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+    WITH f, score ORDER BY score DESC LIMIT $limit
+    RETURN collect({id: f.id, score: score}) AS semantic
+  }
+  RETURN semantic, semantic_raw, CASE WHEN exact THEN null ELSE k END AS semantic_k
 }
 CALL () {
   OPTIONAL CALL () {
@@ -211,4 +223,4 @@ CALL (semantic, keyword, entity) {
                   replaced_by: newer.id,
                   embedding: CASE WHEN $with_embeddings THEN f.embedding ELSE null END}) AS facts
 }
-RETURN semantic, keyword, entity, linked, facts, exact, scope_facts
+RETURN semantic, keyword, entity, linked, facts, exact, scope_facts, semantic_raw, semantic_k

@@ -192,6 +192,7 @@ class Retriever:
             "oversample": cfg.oversample,
             "max_k": cfg.max_k,
             "k": index_k(candidates, cfg.oversample, filtered=options.filtered),
+            "k_factor": 1,
             "entity_k": max(10, 2 * cfg.max_linked_entities),
             "link_keys": link_keys,
             "link_min_score": (1.0 + cfg.entity_link_threshold) / 2.0,
@@ -221,6 +222,35 @@ class Retriever:
         else:
             row = yield statements.search(params)
         self._remember(scope_key, int(row["scope_facts"]))
+        return (yield from self._widened(params, row))
+
+    def _widened(self, params: dict[str, Any], row: Mapping[str, Any]) -> Step[Mapping[str, Any]]:
+        """The vector index answers before validity and the other filters are checked: while
+        it returned every neighbour it was asked for and the filters left the semantic channel
+        fewer than it wants (e.g. a fact moved sixty times, its retired versions nearest the
+        query), ask it again for four times as many, up to ``max_k``."""
+        factor = 1
+        while (
+            "semantic" in params["channels"]
+            and row["semantic_k"] is not None
+            and row["semantic_raw"] >= row["semantic_k"] < params["max_k"]
+            and len(row["semantic"]) < params["limit"]
+        ):
+            factor *= 4
+            again = yield statements.search(
+                {
+                    **params,
+                    "channels": ["semantic"],
+                    "k": min(params["k"] * factor, params["max_k"]),
+                    "k_factor": factor,
+                }
+            )
+            facts = {f["id"]: f for f in row["facts"]} | {f["id"]: f for f in again["facts"]}
+            row = {
+                **row,
+                **{key: again[key] for key in ("semantic", "semantic_raw", "semantic_k")},
+                "facts": list(facts.values()),
+            }
         return row
 
     def _concurrent(self, scope_key: str, channels: list[str]) -> bool:
@@ -252,8 +282,7 @@ class Retriever:
         facts = {f["id"]: f for f in found["facts"]} | {f["id"]: f for f in rest["facts"]}
         return {
             **rest,
-            "semantic": found["semantic"],
-            "exact": found["exact"],
+            **{key: found[key] for key in ("semantic", "semantic_raw", "semantic_k", "exact")},
             "facts": list(facts.values()),
         }
 

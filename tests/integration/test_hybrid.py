@@ -358,3 +358,25 @@ def test_bad_input_anywhere_stops_add_triplets_before_the_first_batch(
     with pytest.raises(InvalidInputError, match="relation"):
         rules_memory.add_triplets([*good, ("a", "!!", "b")], user_id=uid, batch_size=1)
     assert rules_memory.get_all(user_id=uid) == []
+
+
+def test_a_current_fact_behind_many_retired_neighbours_is_still_found(
+    rules_memory: GraphMemory, config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    """The vector index returns the nearest facts before validity is checked: sixty retired
+    facts nearer the query than the one current fact must not hide it from the semantic
+    channel (each move below retires the home before it)."""
+    moves = [("Ana", "lives_in", f"Lisbon district {i}") for i in range(60)]
+    rules_memory.add_triplets([*moves, ("Ana", "lives_in", "Porto")], user_id=uid, batch_size=1)
+    assert [r.target for r in rules_memory.get_all(user_id=uid)] == ["Porto"]
+
+    # On Neo4j 5.26 a scope this small is scanned exactly; exact_scan_max=0 takes the index.
+    with GraphMemory(_variant(config, exact_scan_max=0), embedder=minilm) as indexed:
+        for mem in (rules_memory, indexed):
+            for query in ("Ana lives in Lisbon district", "Lisbon district"):
+                found = mem.search(query, user_id=uid, channels=["semantic"], limit=5)
+                assert [r.relation.target for r in found.relations] == ["Porto"], query
+                with_history = mem.search(
+                    query, user_id=uid, channels=["semantic"], limit=5, include_invalid=True
+                )
+                assert len(with_history.relations) == 5

@@ -10,8 +10,8 @@
 // The caller fuses and reranks the ranked lists.
 // params: as search.cypher, plus $k INTEGER (semantic neighbours asked of the index) and
 //         $entity_k INTEGER (entities asked of the index for linking); $exact_max,
-//         $oversample and $max_k are not used.
-// returns: as search.cypher (exact is always false).
+//         $oversample, $max_k and $k_factor are not used.
+// returns: as search.cypher (exact is always false; semantic_k is $k).
 CYPHER 25 replan=skip
 CALL () {
   OPTIONAL CALL () {
@@ -21,18 +21,27 @@ CALL () {
                    WHERE f.scope_key = $scope_key LIMIT $k) SCORE AS score
     RETURN f, score
   }
-  WITH f, score
-  WHERE f IS NOT NULL
-    AND (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
-         OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
-             AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
-    AND ($relations IS NULL OR f.relation IN $relations)
-    AND ($entity_types IS NULL OR f.source_type IN $entity_types
-         OR f.target_type IN $entity_types)
-    AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
-    AND ($metadata IS NULL OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
-  WITH f, score ORDER BY score DESC LIMIT $limit
-  RETURN collect({id: f.id, score: score}) AS semantic
+  // What the index returned is counted before the filters: when it returned all it was asked
+  // for and the filters (retired facts, a time or metadata filter) left fewer than $limit,
+  // the caller asks again for more neighbours (Retriever._widened).
+  WITH size(collect(f)) AS semantic_raw,
+       collect(CASE WHEN f IS NOT NULL THEN {f: f, score: score} END) AS hits
+  CALL (hits) {
+    UNWIND hits AS hit
+    WITH hit.f AS f, hit.score AS score
+    WHERE (($as_of IS NULL AND ($include_invalid OR f.invalid_at IS NULL))
+           OR ($as_of IS NOT NULL AND f.valid_at <= $as_of
+               AND (f.invalid_at IS NULL OR f.invalid_at > $as_of)))
+      AND ($relations IS NULL OR f.relation IN $relations)
+      AND ($entity_types IS NULL OR f.source_type IN $entity_types
+           OR f.target_type IN $entity_types)
+      AND ($since IS NULL OR f.valid_at >= $since) AND ($until IS NULL OR f.valid_at < $until)
+      AND ($metadata IS NULL
+           OR all(key IN keys($metadata) WHERE f['meta_' + key] = $metadata[key]))
+    WITH f, score ORDER BY score DESC LIMIT $limit
+    RETURN collect({id: f.id, score: score}) AS semantic
+  }
+  RETURN semantic, semantic_raw, $k AS semantic_k
 }
 CALL () {
   OPTIONAL CALL () {
@@ -165,4 +174,4 @@ CALL (semantic, keyword, entity) {
 }
 OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
 RETURN semantic, keyword, entity, linked, facts, false AS exact,
-       coalesce(s.fact_count, 0) AS scope_facts
+       coalesce(s.fact_count, 0) AS scope_facts, semantic_raw, semantic_k
