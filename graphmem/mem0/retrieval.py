@@ -11,6 +11,7 @@ from graphmem.models import Memory, Scope, ScoredMemory
 from graphmem.retrieval.fusion import reciprocal_rank_fusion, shared_ranks
 from graphmem.retrieval.linking import scoped_fulltext_query
 from graphmem.retrieval.retriever import SearchOptions, index_k
+from graphmem.retrieval.widening import widened
 from graphmem.store import statements
 from graphmem.times import storable
 
@@ -31,7 +32,9 @@ def search_memories(
     channels = [c for c in options.channels if c in MEMORY_CHANNELS]
     if not channels or options.relations is not None or options.entity_types is not None:
         return ()
-    row = yield statements.search_memories(_params(query, scope, options, embedding, config))
+    params = _params(query, scope, options, embedding, config)
+    row = yield statements.search_memories(params)
+    row = yield from widened(statements.search_memories, params, row, "memories")
     details = {m["id"]: m for m in row["memories"]}
     fused = reciprocal_rank_fusion(
         {ch: [hit["id"] for hit in row[ch]] for ch in channels},
@@ -67,6 +70,7 @@ def _params(
         "oversample": config.oversample,
         "max_k": config.max_k,
         "k": index_k(candidates, config.oversample, filtered=filtered),
+        "k_factor": 1,
         "include_invalid": options.include_invalid,
         "as_of": storable(options.as_of) if options.as_of else None,
         "since": storable(options.since) if options.since else None,

@@ -138,6 +138,8 @@ def plan_memories(
         _similar_params(config, scope, planned, similar=meter is not None)
     )
     found = {r["key"]: r for r in rows}
+    if meter is not None:
+        found = yield from _current_neighbours(config, scope, planned, found)
     pending = []
     for m in planned:
         same = found[m.key]["same"]
@@ -166,7 +168,34 @@ def _similar_params(
         "exact_max": config.retrieval.exact_scan_max,
         "oversample": config.retrieval.oversample,
         "max_k": config.retrieval.max_k,
+        "k_factor": 1,
     }
+
+
+def _current_neighbours(
+    config: GraphMemConfig,
+    scope: Scope,
+    planned: Sequence[PlannedMemory],
+    found: dict[str, Row],
+) -> Step[dict[str, Row]]:
+    """Retired memories are skipped after the vector index answers, so a memory replaced many
+    times could hide its current version from the resolver (which then kept both). While the
+    index returned every neighbour asked for and fewer than ``similar_memories`` current ones
+    remain, ask it again, for four times as many, up to ``max_k``."""
+    k, max_k = config.similar_memories, config.retrieval.max_k
+    factor = 1
+    while short := [m for m in planned if _too_few(found[m.key], k, max_k)]:
+        factor *= 4
+        params = _similar_params(config, scope, short, similar=True)
+        params |= {"search_k": min(params["search_k"] * factor, max_k), "k_factor": factor}
+        rows = yield statements.similar_memories(params)
+        found = {**found, **{r["key"]: r for r in rows}}
+    return found
+
+
+def _too_few(row: Row, k: int, max_k: int) -> bool:
+    asked = row["asked"]
+    return asked is not None and row["raw"] >= asked and asked < max_k and len(row["similar"]) < k
 
 
 def _resolve(

@@ -27,6 +27,7 @@ from graphmem.prompts.query_entities import QueryEntities
 from graphmem.retrieval import rerank as rr
 from graphmem.retrieval.fusion import reciprocal_rank_fusion
 from graphmem.retrieval.linking import content_words, mentions_self, scoped_fulltext_query
+from graphmem.retrieval.widening import widened
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
 from graphmem.text import normalize_entity_type, normalize_relation
@@ -222,36 +223,7 @@ class Retriever:
         else:
             row = yield statements.search(params)
         self._remember(scope_key, int(row["scope_facts"]))
-        return (yield from self._widened(params, row))
-
-    def _widened(self, params: dict[str, Any], row: Mapping[str, Any]) -> Step[Mapping[str, Any]]:
-        """The vector index answers before validity and the other filters are checked: while
-        it returned every neighbour it was asked for and the filters left the semantic channel
-        fewer than it wants (e.g. a fact moved sixty times, its retired versions nearest the
-        query), ask it again for four times as many, up to ``max_k``."""
-        factor = 1
-        while (
-            "semantic" in params["channels"]
-            and row["semantic_k"] is not None
-            and row["semantic_raw"] >= row["semantic_k"] < params["max_k"]
-            and len(row["semantic"]) < params["limit"]
-        ):
-            factor *= 4
-            again = yield statements.search(
-                {
-                    **params,
-                    "channels": ["semantic"],
-                    "k": min(params["k"] * factor, params["max_k"]),
-                    "k_factor": factor,
-                }
-            )
-            facts = {f["id"]: f for f in row["facts"]} | {f["id"]: f for f in again["facts"]}
-            row = {
-                **row,
-                **{key: again[key] for key in ("semantic", "semantic_raw", "semantic_k")},
-                "facts": list(facts.values()),
-            }
-        return row
+        return (yield from widened(statements.search, params, row, "facts"))
 
     def _concurrent(self, scope_key: str, channels: list[str]) -> bool:
         cfg = self._config

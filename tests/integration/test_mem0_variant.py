@@ -529,3 +529,33 @@ def test_the_vector_index_path_finds_what_the_exact_scan_finds(
         )
         [op] = index.add("I have a red kayak and a paddle.", user_id=uid).memory_operations
         assert op.kind is UPDATE and op.previous is not None
+
+
+def test_a_current_memory_behind_many_retired_neighbours_is_still_found(
+    mem0_config: GraphMemConfig, minilm: Embedder, script: Script, uid: str
+) -> None:
+    """Sixty retired memories nearer the query than the current one must not hide it, from
+    the update phase (which would keep two homes) or from search: the index answers before
+    validity is checked, so both ask it again for more."""
+    moved = {"operation": "UPDATE", "new_id": "N1", "existing_id": "E1", "reason": "umgezogen"}
+    homes = [f"Mei wohnt im Bezirk Lisboa {i}" for i in range(60)] + ["Mei wohnt in Porto"]
+    # On Neo4j 5.26 a scope this small is scanned exactly; exact_scan_max=0 takes the index.
+    retrieval = mem0_config.retrieval.model_copy(update={"exact_scan_max": 0})
+    with (
+        GraphMemory(mem0_config, embedder=minilm) as mem,
+        GraphMemory(
+            mem0_config.model_copy(update={"retrieval": retrieval}), embedder=minilm
+        ) as indexed,
+    ):
+        for i, home in enumerate(homes):
+            script.enqueue_memories(home)
+            if i:  # each new home replaces the one before (the only current memory)
+                script.enqueue("resolve_memories", {"decisions": [moved]})
+            indexed.add(home, user_id=uid)  # the update phase takes the index too
+        assert texts(mem.get_memories(user_id=uid)) == ["Mei wohnt in Porto"]
+
+        for searcher in (mem, indexed):
+            found = searcher.search(
+                "Mei wohnt im Bezirk Lisboa", user_id=uid, channels=["semantic"], limit=5
+            )
+            assert [s.memory.text for s in found.memories] == ["Mei wohnt in Porto"]
