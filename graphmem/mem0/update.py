@@ -17,6 +17,7 @@ from graphmem.effects import Embed, Step
 from graphmem.models import Memory, MemoryOperation, OperationKind, Scope
 from graphmem.prompts import memory_updates
 from graphmem.prompts.resolution import UpdateDecisions
+from graphmem.retrieval.widening import too_few
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
 
@@ -183,19 +184,18 @@ def _current_neighbours(
     index returned every neighbour asked for and fewer than ``similar_memories`` current ones
     remain, ask it again, for four times as many, up to ``max_k``."""
     k, max_k = config.similar_memories, config.retrieval.max_k
+
+    def short_of_current(row: Row) -> bool:
+        return too_few(row["raw"], row["asked"], len(row["similar"]), k, max_k)
+
     factor = 1
-    while short := [m for m in planned if _too_few(found[m.key], k, max_k)]:
+    while short := [m for m in planned if short_of_current(found[m.key])]:
         factor *= 4
         params = _similar_params(config, scope, short, similar=True)
         params |= {"search_k": min(params["search_k"] * factor, max_k), "k_factor": factor}
         rows = yield statements.similar_memories(params)
         found = {**found, **{r["key"]: r for r in rows}}
     return found
-
-
-def _too_few(row: Row, k: int, max_k: int) -> bool:
-    asked = row["asked"]
-    return asked is not None and row["raw"] >= asked and asked < max_k and len(row["similar"]) < k
 
 
 def _resolve(

@@ -12,7 +12,7 @@ from typing import Any
 
 from graphmem.effects import Statement, Step
 
-__all__ = ["widened"]
+__all__ = ["too_few", "widened"]
 
 _SEMANTIC = ("semantic", "semantic_raw", "semantic_k")
 
@@ -27,11 +27,12 @@ def widened(
     ``max_k``, while the index returned all it was asked for and the filters left the channel
     fewer than ``limit``. ``details``: the row's list of item details, merged by id."""
     factor = 1
-    while (
-        "semantic" in params["channels"]
-        and row["semantic_k"] is not None
-        and row["semantic_raw"] >= row["semantic_k"] < params["max_k"]
-        and len(row["semantic"]) < params["limit"]
+    while "semantic" in params["channels"] and too_few(
+        row["semantic_raw"],
+        row["semantic_k"],
+        len(row["semantic"]),
+        params["limit"],
+        params["max_k"],
     ):
         factor *= 4
         again = yield statement(
@@ -45,3 +46,10 @@ def widened(
         found = {i["id"]: i for i in row[details]} | {i["id"]: i for i in again[details]}
         row = {**row, **{key: again[key] for key in _SEMANTIC}, details: list(found.values())}
     return row
+
+
+def too_few(raw: int, asked: int | None, kept: int, wanted: int, max_k: int) -> bool:
+    """Whether to ask the index again: it returned all ``asked`` (so more may exist; None is
+    an exact scan, which saw everything), the filters left fewer than ``wanted``, and it may
+    still be asked for more."""
+    return asked is not None and raw >= asked and asked < max_k and kept < wanted
