@@ -16,6 +16,7 @@
 //         $link_keys LIST<STRING>, $link_min_score FLOAT (score = (1 + cosine) / 2),
 //         $max_linked INTEGER, $depth INTEGER (1 or 2), $max_expand INTEGER, $beam INTEGER,
 //         $max_expand_second INTEGER (relationships read per first hop at depth 2),
+//         $hub_degree INTEGER (an entity with more facts is not passed through at depth 2),
 //         $query_words LIST<STRING> (the query's content words), $relation_bonus FLOAT,
 //         filters: $include_invalid BOOLEAN, $as_of DATETIME|null, $relations LIST<STRING>|null,
 //         $entity_types LIST<STRING>|null, $since DATETIME|null, $until DATETIME|null,
@@ -173,7 +174,11 @@ CALL (linked_nodes) {
       WITH h WHERE h.r.invalid_at IS NULL
       ORDER BY h.sim + $relation_bonus * size(h.words) DESC LIMIT $beam
       WITH h.r AS r1, h.m AS m, h.sim AS via, h.words AS via_words
+      // A hub (a city, an employer: more facts than $hub_degree) is not passed through:
+      // the $max_expand_second of its relationships read would be an arbitrary sample of
+      // strangers' facts. Degrees are read from the store, not counted by expanding.
       CALL (r1, m) {
+        WITH r1, m WHERE COUNT { (m)--() } - COUNT { (m)<-[:MENTIONS]-() } <= $hub_degree
         MATCH (m)-[r]-(:Entity)
         WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
         RETURN r LIMIT $max_expand_second

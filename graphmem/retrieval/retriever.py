@@ -202,6 +202,7 @@ class Retriever:
             "max_expand": cfg.max_expand,
             "beam": cfg.beam,
             "max_expand_second": cfg.max_expand_second,
+            "hub_degree": cfg.hub_degree,
             "query_words": content_words(query),
             "relation_bonus": cfg.relation_bonus,
             "include_invalid": options.include_invalid,

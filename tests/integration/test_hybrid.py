@@ -233,6 +233,31 @@ def test_two_hops_reach_the_facts_of_a_neighbour(rules_memory: GraphMemory, uid:
     assert entity_hits(2)[("Ana", "Eva")] == 1
 
 
+def test_two_hops_do_not_pass_through_a_hub(
+    rules_memory: GraphMemory, config: GraphMemConfig, minilm: Embedder, uid: str
+) -> None:
+    """Ana's first hops lead to her sister and to her city; the city, with more facts than
+    hub_degree, is not passed through (its strangers' facts are not evidence), the sister
+    is, however many conversations mentioned her (mentions are not facts)."""
+    rules_memory.add_triplets(
+        [("Ana", "has_sister", "Eva"), ("Eva", "lives_in", "Porto"), ("Ana", "lives_in", "Lisbon")]
+        + [(f"Neighbour {i}", "lives_in", "Lisbon") for i in range(6)],
+        user_id=uid,
+    )
+    for _ in range(6):  # six more episodes that mention Eva
+        rules_memory.add_triplets([("Eva", "lives_in", "Porto")], user_id=uid)
+
+    def two_hop_sources(hub_degree: int) -> set[str]:
+        with GraphMemory(_variant(config, hub_degree=hub_degree), embedder=minilm) as mem:
+            found = mem.search(
+                "Where does Ana's sister live?", user_id=uid, channels=["entity"], limit=20
+            )
+        return {r.source for r in found.relations if r.hops == 2}
+
+    assert two_hop_sources(5) == {"Eva"}  # Lisbon has 7 facts: a hub; Eva 2 and 7 mentions
+    assert two_hop_sources(100) == {"Eva"} | {f"Neighbour {i}" for i in range(6)}
+
+
 def test_exact_scan_and_vector_index_paths_agree(
     config: GraphMemConfig, minilm: Embedder, uid: str
 ) -> None:

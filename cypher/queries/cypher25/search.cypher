@@ -122,7 +122,11 @@ CALL (linked_nodes) {
       WITH h WHERE h.r.invalid_at IS NULL
       ORDER BY h.sim + $relation_bonus * size(h.words) DESC LIMIT $beam
       WITH h.r AS r1, h.m AS m, h.sim AS via, h.words AS via_words
+      // A hub (a city, an employer: more facts than $hub_degree) is not passed through:
+      // the $max_expand_second of its relationships read would be an arbitrary sample of
+      // strangers' facts. Degrees are read from the store, not counted by expanding.
       CALL (r1, m) {
+        WITH r1, m WHERE COUNT { (m)--() } - COUNT { (m)<-[:MENTIONS]-() } <= $hub_degree
         MATCH (m)-[r]-(:Entity)
         WHERE r <> r1 AND r.scope_key = $scope_key AND r.fact_id IS NOT NULL
         RETURN r LIMIT $max_expand_second
