@@ -92,7 +92,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# graphmem and its peers, side by side ({report['command']})",
         "",
-        f"{report['machine']}; Neo4j {report['neo4j']}; {report['embedding']}; "
+        f"{report['machine']}; {report['neo4j']}; {report['embedding']}; "
         f"LLM: {report['llm']}.",
         "",
     ]

@@ -35,6 +35,7 @@ from bench.peers.report import markdown, plot
 from bench.retrieval.corpus import make_scope
 from graphmem.adapters import SentenceTransformerEmbedder
 from graphmem.localserver import LocalNeo4j
+from graphmem.localserver.java_server import describe_java
 
 ROOT = Path(__file__).resolve().parents[2]
 MEM0_PYTHON = ROOT / "bench/.work/mem0-venv/bin/python"
@@ -126,9 +127,10 @@ def main() -> None:
             server_dir = work / f"neo4j-{name}"
             shutil.rmtree(server_dir, ignore_errors=True)
             server = LocalNeo4j(server_dir, heap="2g", pagecache="2g").start()
+            assert server.java is not None
             report["neo4j"] = (
-                f"Neo4j {server.version} Community (local, heap 2g, page cache 2g), "
-                "a fresh server per system"
+                f"Neo4j {server.version} Community (local, heap 2g, page cache 2g, "
+                f"{describe_java(server.java)}), a fresh server per system"
             )
             try:
                 spec = {
