@@ -92,8 +92,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# graphmem and its peers, side by side ({report['command']})",
         "",
-        f"{report['machine']}; {report['neo4j']}; {report['embedding']}; "
-        f"LLM: {report['llm']}.",
+        f"{report['machine']}; {report['neo4j']}; {report['embedding']}; LLM: {report['llm']}.",
         "",
     ]
     section = None
