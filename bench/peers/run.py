@@ -35,7 +35,7 @@ from bench.peers.report import markdown, plot
 from bench.retrieval.corpus import make_scope
 from graphmem.adapters import SentenceTransformerEmbedder
 from graphmem.localserver import LocalNeo4j
-from graphmem.localserver.java_server import describe_java
+from graphmem.localserver.java_runtime import describe_java
 
 ROOT = Path(__file__).resolve().parents[2]
 MEM0_PYTHON = ROOT / "bench/.work/mem0-venv/bin/python"

@@ -37,7 +37,7 @@ from graphmem import GraphMemConfig, GraphMemory, Triplet
 from graphmem.adapters import SentenceTransformerEmbedder
 from graphmem.localserver import LocalNeo4j
 from graphmem.localserver.finder import Neo4jServer
-from graphmem.localserver.java_server import describe_java
+from graphmem.localserver.java_runtime import describe_java
 
 MODES: dict[str, dict[str, Any]] = {
     "entity (depth 1)": {"channels": ["entity"], "depth": 1},

@@ -70,7 +70,7 @@ CALL (exact, k) {
   }
   // What the index returned is counted before the filters: when it returned all it was asked
   // for and the filters (other scopes, retired facts, a time or metadata filter) left fewer
-  // than $limit, the caller asks again for more neighbours (Retriever._widened).
+  // than $limit, the caller asks again for more neighbours (graphmem.retrieval.widening).
   WITH exact, k, count(score) AS semantic_raw,
        collect(CASE WHEN f IS NOT NULL THEN {f: f, score: score} END) AS hits
   CALL (hits) {

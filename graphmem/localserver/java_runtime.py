@@ -19,6 +19,7 @@ from graphmem.errors import LocalServerError
 
 __all__ = [
     "VECTOR_MODULE",
+    "describe_java",
     "find_java",
     "has_vector_module",
     "java_major",
@@ -85,6 +86,12 @@ def has_vector_module(java: str) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return any(line.startswith(VECTOR_MODULE + "@") for line in result.stdout.splitlines())
+
+
+def describe_java(java: str) -> str:
+    """For results files: which Java ran the server, and whether Lucene had SIMD."""
+    simd = "with" if has_vector_module(java) else "without"
+    return f"Java {java_major(java)} ({simd} {VECTOR_MODULE})"
 
 
 def _machine_javas() -> list[str]:

@@ -21,7 +21,6 @@ from graphmem.localserver.java_runtime import (
     VECTOR_MODULE,
     find_java,
     has_vector_module,
-    java_major,
     server_main_class,
 )
 
@@ -69,12 +68,6 @@ _JVM_FLAGS = [
     "-Dlog4j2.disable.jmx=true",
     "-Dfile.encoding=UTF-8",
 ]
-
-
-def describe_java(java: str) -> str:
-    """For results files: which Java ran the server, and whether Lucene had SIMD."""
-    simd = "with" if has_vector_module(java) else "without"
-    return f"Java {java_major(java)} ({simd} {VECTOR_MODULE})"
 
 
 def _vector_flags(java: str) -> list[str]:

@@ -23,7 +23,7 @@ CALL () {
   }
   // What the index returned is counted before the filters: when it returned all it was asked
   // for and the filters (retired facts, a time or metadata filter) left fewer than $limit,
-  // the caller asks again for more neighbours (Retriever._widened).
+  // the caller asks again for more neighbours (graphmem.retrieval.widening).
   WITH size(collect(f)) AS semantic_raw,
        collect(CASE WHEN f IS NOT NULL THEN {f: f, score: score} END) AS hits
   CALL (hits) {
