@@ -324,7 +324,8 @@ class GraphMemory:
         run_id: str | None = None,
         limit: int = 1000,
     ) -> list[Relation]:
-        """The scope's currently valid facts, oldest first (memories: ``get_memories``)."""
+        """The scope's currently valid facts, earliest valid_at first (memories:
+        ``get_memories``)."""
         return self._run(
             self._ops.list_facts(
                 Scope.of(user_id, agent_id, run_id),
@@ -347,8 +348,9 @@ class GraphMemory:
         until: datetime | None = None,
         limit: int = 1000,
     ) -> list[Relation]:
-        """Every fact of the scope, invalidated ones included (with when and why), oldest first;
-        optionally only those about ``entity`` or created in [since, until)."""
+        """Every fact of the scope, invalidated ones included (with when and why), in valid
+        time (earliest valid_at first); optionally only those about ``entity`` or created in
+        [since, until)."""
         return self._run(
             self._ops.list_facts(
                 Scope.of(user_id, agent_id, run_id),
@@ -368,7 +370,7 @@ class GraphMemory:
         run_id: str | None = None,
         limit: int = 1000,
     ) -> list[Memory]:
-        """The scope's currently valid memories (the Mem0 variant), oldest first."""
+        """The scope's currently valid memories (the Mem0 variant), earliest valid_at first."""
         return self._run(
             self._ops.list_memories(
                 Scope.of(user_id, agent_id, run_id),
@@ -390,8 +392,8 @@ class GraphMemory:
         limit: int = 1000,
     ) -> list[Memory]:
         """Every memory of the scope (the Mem0 variant), retired ones included (with when and
-        why, and ``replaced_by`` after an UPDATE), oldest first; optionally only those created
-        in [since, until)."""
+        why, and ``replaced_by`` after an UPDATE), earliest valid_at first; optionally only
+        those created in [since, until)."""
         return self._run(
             self._ops.list_memories(
                 Scope.of(user_id, agent_id, run_id),

@@ -6,15 +6,22 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from graphmem.errors import InvalidInputError, ScopeError
 from graphmem.text import name_key, require_unicode
-from graphmem.times import from_query
+from graphmem.times import from_query, storable
 
 __all__ = [
     "AddResult",
@@ -51,6 +58,9 @@ class Message(_Input):
     role: Literal["user", "assistant", "system", "tool"] = "user"
     content: str
     name: str | None = None  # the speaker, when a conversation has several
+    # When it was said (shown to the extraction model; relative times such as "last month" are
+    # resolved against it). Default: the add's ``timestamp``.
+    timestamp: datetime | None = None
 
 
 # Scope ids are an index key's prefix (with a name, a fact key or a memory key after them).
@@ -113,6 +123,10 @@ class Scope(_Model):
         }
 
 
+def _utc(moment: datetime) -> datetime:
+    return storable(moment).astimezone(UTC)
+
+
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # Metadata keys become property names "meta_<key>": identifiers, in any script.
 _META_KEY = re.compile(r"^[^\W\d]\w{0,63}$")
@@ -164,7 +178,20 @@ class Triplet(_Input):
     source_type: str | None = None
     target_type: str | None = None
     valid_at: datetime | None = None  # when it became true (default: the add's timestamp)
+    # When it stopped being true, if it has: the fact is then stored as history.
+    invalid_at: datetime | None = None
     metadata: dict[str, Any] | None = None  # filterable in search (see SearchResult filters)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triplet:
+        if self.invalid_at is not None:
+            start = self.valid_at or self.invalid_at
+            if _utc(self.invalid_at) < _utc(start):
+                raise ValueError(
+                    f"invalid_at ({self.invalid_at.isoformat()}) is before valid_at "
+                    f"({start.isoformat()}): a fact cannot stop being true before it began"
+                )
+        return self
 
 
 class MemoryInput(_Input):

@@ -10,7 +10,6 @@ next add: the summary only lags."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,8 @@ from datetime import UTC, datetime
 
 from graphmem.effects import Step, done
 from graphmem.extraction import Extractor
-from graphmem.models import Message, Scope, Usage
+from graphmem.models import Scope, Usage
+from graphmem.pipeline.inputs import stored_messages
 from graphmem.store import statements
 from graphmem.structured import UsageMeter
 
@@ -40,7 +40,7 @@ def refresh_step(scope: Scope, extractor: Extractor) -> Step[Usage | None]:
     if not rows:
         return None
     ctx = rows[0]
-    pending = [Message(**m) for ep in ctx["pending"] for m in json.loads(ep["messages_json"])]
+    pending = stored_messages(ctx["pending"])
     if not pending:
         return None
     meter = UsageMeter()

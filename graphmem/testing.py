@@ -104,7 +104,11 @@ class DecisionsByText:
         }
 
 
-_FACT_LINE = re.compile(r"^([EN]\d+): (.+)$", re.MULTILINE)
+# "N1: Ana lives in Porto (since 2021-06-01)": the short id and the fact's text; the interval
+# the resolver prompt adds (graphmem.prompts.resolution.dated) is not part of the text.
+_FACT_LINE = re.compile(
+    r"^([EN]\d+): (.+?)(?: \((?:since [\d-]+|[\d-]+ until [\d-]+)\))?$", re.MULTILINE
+)
 _QUESTION_LINE = re.compile(r"^(M\d+): (.+) \((.*)\) ~ (.+) \((.*)\)$", re.MULTILINE)
 
 
@@ -169,17 +173,17 @@ class Script:
     def enqueue_extraction(
         self,
         entities: Iterable[tuple[str, str]],
-        relations: Iterable[tuple[str, str, str]] = (),
+        relations: Iterable[tuple[str, ...]] = (),
         memories: Iterable[str] | None = None,
     ) -> Script:
-        """The two extraction replies of one add: (name, type) and (source, relation, target);
-        with ``memories``, the relation reply of variant "both" (which writes memories too)."""
+        """The two extraction replies of one add: (name, type) and (source, relation, target),
+        optionally followed by the valid_at and invalid_at the model states (ISO strings or
+        None); with ``memories``, the relation reply of variant "both" (which writes memories
+        too)."""
         found = [{"name": n, "type": t} for n, t in entities]
         self.enqueue("extract_entities", {"entities": found})
         if found:
-            reply: dict[str, Any] = {
-                "relations": [{"source": s, "relation": r, "target": t} for s, r, t in relations]
-            }
+            reply: dict[str, Any] = {"relations": [_relation(*r) for r in relations]}
             if memories is not None:
                 reply["memories"] = list(memories)
             self.enqueue("extract_relations", reply)
@@ -238,6 +242,22 @@ class Script:
 
     def calls(self, role: str | None = None) -> int:
         return sum(1 for r in self.requests if role is None or r.role == role)
+
+
+def _relation(
+    source: str,
+    relation: str,
+    target: str,
+    valid_at: str | None = None,
+    invalid_at: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "relation": relation,
+        "target": target,
+        "valid_at": valid_at,
+        "invalid_at": invalid_at,
+    }
 
 
 def _reply_text(reply: Reply) -> str:

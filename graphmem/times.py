@@ -16,13 +16,14 @@ back into aware datetimes, named zones included.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+import re
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytz
 
-__all__ = ["from_query", "storable"]
+__all__ = ["FUTURE_LIMIT", "describe", "from_query", "parse_stated", "storable"]
 
 
 def storable(moment: datetime) -> datetime:
@@ -57,3 +58,54 @@ def from_query(value: Any) -> datetime:
         if isinstance(native, datetime):
             return native
     raise TypeError(f"not a datetime: {value!r}")
+
+
+def describe(moment: datetime) -> str:
+    """A moment as a model reads it: date, weekday, time of day and the offset it was given in,
+    e.g. ``2023-05-08 (Monday) 13:56 UTC+02:00``."""
+    offset = moment.utcoffset()
+    if offset is None:
+        zone = "UTC"
+    else:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{moment:%Y-%m-%d} ({moment:%A}) {moment:%H:%M} {zone}"
+
+
+# The forms a model may write a time in: a year, a month, a day, or a date-time.
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+# How far past the add's time a stated time may lie: plans and appointments are in the future,
+# but a year 3000 is a model's mistake.
+FUTURE_LIMIT = timedelta(days=366 * 100)
+
+
+def parse_stated(text: str, now: datetime) -> datetime:
+    """The time a model wrote (ISO 8601: ``2019``, ``2019-03``, ``2019-03-14`` or a date-time),
+    as an aware datetime. A year or month means its first day; a date without a zone is taken in
+    ``now``'s zone (the zone the messages were given in). Raises ValueError with the reason for
+    anything else, and for a time more than 100 years after ``now`` or before year 1000."""
+    value = text.strip()
+    zone = now.tzinfo or UTC
+    try:
+        if _YEAR.match(value):
+            moment = datetime(int(value), 1, 1)
+        elif _MONTH.match(value):
+            moment = datetime(int(value[:4]), int(value[5:7]), 1)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an ISO 8601 date or date-time") from exc
+    if moment.tzinfo is None:
+        moment = _localize(moment, zone)
+    if moment.year < 1000:
+        raise ValueError(f"{text!r} lies before the year 1000")
+    if moment - now > FUTURE_LIMIT:
+        raise ValueError(f"{text!r} lies more than 100 years after the messages")
+    return storable(moment)
+
+
+def _localize(naive: datetime, zone: Any) -> datetime:
+    localize = getattr(zone, "localize", None)  # pytz zones need localize, not replace
+    return localize(naive) if localize is not None else naive.replace(tzinfo=zone)

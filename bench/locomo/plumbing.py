@@ -16,13 +16,15 @@ from graphmem.ports import ChatRequest
 from graphmem.testing import ScriptedLLM
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{2,}\b")
+# "[2023-05-08 (Monday) 13:56 UTC+00:00] Caroline: ...": graphmem dates each message.
+_TIME = re.compile(r"^\[[^\]]*\] ", re.MULTILINE)
 _SPEAKER = re.compile(r"^([A-Z][\w ]*?): ", re.MULTILINE)
 _STOP = {"The", "And", "But", "What", "That", "This", "Hey", "Thanks", "Wow", "Yes", "Yeah"}
 
 
 def _section(prompt: str, head: str, stop: str | None = None) -> str:
     """The text after the last ``head`` (system prompts mention the headings too)."""
-    part = prompt.rpartition(head)[2]
+    part = _TIME.sub("", prompt.rpartition(head)[2])
     return part.split(stop, 1)[0] if stop else part
 
 

@@ -26,7 +26,10 @@ from graphmem.retrieval.context import count_tokens
 
 Reply = tuple[str | None, list[tuple[str, dict[str, Any]]]]  # (content, [(tool, arguments)])
 
-_FACT_LINE = re.compile(r"^([EN]\d+): (.+)$", re.MULTILINE)
+# "N1: Ada Abe lives in Porto (since 2015-01-01)": the id and the text, without the interval.
+_FACT_LINE = re.compile(
+    r"^([EN]\d+): (.+?)(?: \((?:since [\d-]+|[\d-]+ until [\d-]+)\))?$", re.MULTILINE
+)
 
 
 class Counter:

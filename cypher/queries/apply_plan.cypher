@@ -6,16 +6,25 @@
 //              text, metadata_json, message_count, idempotency_key (unique per scope)},
 //         $entities LIST<MAP> [{key, id, name, type, embedding}] (created if new, else mentioned),
 //         $invalidations LIST<MAP> [{fact_id, reason, kind, at: DATETIME|null (default: the
-//              episode's time)}],
+//              episode's time)}] (a valid fact is retired; a retired one whose interval holds
+//              `at` ends there instead: a value told out of time order came between),
 //         $facts LIST<MAP> [{id, key (graphmem's fact_key: source key, relation and target
 //              key joined by tabs), source_key, target_key, relation, rel_type, fact, embedding,
 //              valid_at: DATETIME|null (default: the episode's time), supersedes: STRING|null,
+//              invalid_at: DATETIME|null (set: the fact is history, written retired, with
+//              invalid_reason), followed_by: STRING|null (the stored fact that starts where
+//              this one ends: it supersedes this one instead of `supersedes`),
+//              copy_of: STRING|null (a stored fact resumed after a cut: embedding null, copied
+//              from it), stated_at: LIST<DATETIME> (times it was told again),
 //              meta: MAP (metadata, keys already prefixed "meta_")}],
-//         $confirmations LIST<STRING> (fact ids the episode restated),
+//         $confirmations LIST<MAP> [{fact_id, at: DATETIME|null}] (facts the episode restated;
+//              `at`: told for a time after the fact began, kept in its stated_at, see
+//              graphmem.resolution.timeline),
 //         the Mem0 variant's memories (empty lists for the graph alone):
 //         $memory_invalidations LIST<MAP> [{memory_id, reason, kind, at: DATETIME|null}],
 //         $memories LIST<MAP> [{id, key (the text case-folded, spaces collapsed), text,
-//              embedding, valid_at: DATETIME|null, supersedes: STRING|null, meta: MAP}],
+//              embedding, valid_at: DATETIME|null, supersedes: STRING|null, meta: MAP,
+//              invalid_at: DATETIME|null, followed_by: STRING|null (as for facts)}],
 //         $memory_confirmations LIST<STRING> (memory ids the episode restated)
 // returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
 //          facts LIST<MAP {id, stored_id, created}> (created false: a valid fact with the same
@@ -63,7 +72,8 @@ CALL (ep) {
 CALL (ep) {
   UNWIND $invalidations AS inv
   MATCH (f:Fact {id: inv.fact_id})
-  WHERE f.scope_key = $scope.scope_key AND f.invalid_at IS NULL
+  WHERE f.scope_key = $scope.scope_key
+    AND (f.invalid_at IS NULL OR (inv.at IS NOT NULL AND inv.at < f.invalid_at))
   // A retired fact gives up its key: the same fact may become valid again later.
   SET f.invalid_at = coalesce(inv.at, ep.observed_at), f.expired_at = $now,
       f.invalid_reason = inv.reason,
@@ -77,8 +87,11 @@ CALL (ep) {
 }
 CALL (ep) {
   UNWIND $facts AS item
+  WITH item WHERE item.invalid_at IS NULL
   MATCH (src:Entity {scope_key: $scope.scope_key, normalized_name: item.source_key})
   MATCH (tgt:Entity {scope_key: $scope.scope_key, normalized_name: item.target_key})
+  OPTIONAL MATCH (copied:Fact {id: item.copy_of})
+  WHERE copied.scope_key = $scope.scope_key
   // One valid fact per key and scope (constraint fact_scope_key): a fact that a concurrent
   // add stored first is found here (MERGE waits for its lock) and confirmed, not duplicated.
   MERGE (f:Fact {scope_key: $scope.scope_key, fact_key: item.key})
@@ -89,9 +102,10 @@ CALL (ep) {
                   f.source_type = src.type,
                   f.target = tgt.name, f.target_key = tgt.normalized_name,
                   f.target_type = tgt.type,
-                  f.relation = item.relation, f.fact = item.fact, f.embedding = item.embedding,
+                  f.relation = item.relation, f.fact = item.fact,
+                  f.embedding = coalesce(item.embedding, copied.embedding),
                   f.created_at = $now, f.valid_at = coalesce(item.valid_at, ep.observed_at),
-                  f.episode_ids = [ep.id], f += item.meta
+                  f.stated_at = item.stated_at, f.episode_ids = [ep.id], f += item.meta
   WITH ep, f, item, src, tgt, f.id = item.id AS created
   CALL (ep, f, item, src, tgt, created) {
     WITH * WHERE created
@@ -114,11 +128,61 @@ CALL (ep) {
   RETURN collect({id: item.id, stored_id: f.id, created: created}) AS facts,
          sum(written) AS added
 }
+// History: a fact whose later value is already stored (or whose end was stated) is written
+// retired. It holds no fact_key, so it never meets the one-valid-fact-per-key constraint.
 CALL (ep) {
-  UNWIND $confirmations AS fact_id
-  MATCH (f:Fact {id: fact_id})
+  UNWIND $facts AS item
+  WITH item WHERE item.invalid_at IS NOT NULL
+  MATCH (src:Entity {scope_key: $scope.scope_key, normalized_name: item.source_key})
+  MATCH (tgt:Entity {scope_key: $scope.scope_key, normalized_name: item.target_key})
+  OPTIONAL MATCH (copied:Fact {id: item.copy_of})
+  WHERE copied.scope_key = $scope.scope_key
+  CREATE (f:Fact {id: item.id, scope_key: $scope.scope_key, scope_token: $scope.scope_token,
+                  user_id: $scope.user_id, agent_id: $scope.agent_id, run_id: $scope.run_id,
+                  source: src.name, source_key: src.normalized_name, source_type: src.type,
+                  target: tgt.name, target_key: tgt.normalized_name, target_type: tgt.type,
+                  relation: item.relation, fact: item.fact,
+                  embedding: coalesce(item.embedding, copied.embedding),
+                  created_at: $now, valid_at: coalesce(item.valid_at, ep.observed_at),
+                  stated_at: item.stated_at, invalid_at: item.invalid_at, expired_at: $now,
+                  invalid_reason: item.invalid_reason, invalidated_by: ep.id,
+                  episode_ids: [ep.id]})
+  SET f += item.meta
+  CREATE (src)-[:$(item.rel_type) {fact_id: item.id, scope_key: $scope.scope_key,
+                                    name: item.relation,
+                                    display: item.relation + ' ✗ ' + toString(date(item.invalid_at)),
+                                    fact: item.fact, created_at: $now, valid_at: f.valid_at,
+                                    invalid_at: item.invalid_at,
+                                    invalid_reason: item.invalid_reason}]->(tgt)
+  CREATE (ep)-[:ADDED]->(f)
+  WITH f, item
+  OPTIONAL MATCH (old:Fact {id: item.supersedes})
+  WHERE old.scope_key = $scope.scope_key
+  FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | CREATE (f)-[:SUPERSEDES]->(o))
+  RETURN collect({id: item.id, stored_id: item.id, created: true}) AS history,
+         count(f) AS history_added
+}
+// A fact placed before a stored one: the later one supersedes it (and no longer the fact the
+// new one cut short), so SUPERSEDES runs in valid-time order.
+CALL (ep) {
+  UNWIND $facts AS item
+  WITH item WHERE item.followed_by IS NOT NULL
+  MATCH (f:Fact {id: item.id})
   WHERE f.scope_key = $scope.scope_key
-  SET f.episode_ids = f.episode_ids + ep.id
+  MATCH (later:Fact {id: item.followed_by})
+  WHERE later.scope_key = $scope.scope_key
+  OPTIONAL MATCH (later)-[skipped:SUPERSEDES]->(:Fact {id: item.supersedes})
+  DELETE skipped
+  MERGE (later)-[:SUPERSEDES]->(f)
+  RETURN count(*) AS relinked
+}
+CALL (ep) {
+  UNWIND $confirmations AS told
+  MATCH (f:Fact {id: told.fact_id})
+  WHERE f.scope_key = $scope.scope_key
+  SET f.episode_ids = f.episode_ids + ep.id,
+      f.stated_at = CASE WHEN told.at IS NULL THEN f.stated_at
+                         ELSE coalesce(f.stated_at, []) + told.at END
   CREATE (ep)-[:CONFIRMED]->(f)
   RETURN count(f) AS confirmed
 }
@@ -133,6 +197,7 @@ CALL (ep) {
 }
 CALL (ep) {
   UNWIND $memories AS item
+  WITH item WHERE item.invalid_at IS NULL
   // One valid memory per key and scope (constraint memory_scope_key), as with facts.
   MERGE (m:Memory {scope_key: $scope.scope_key, memory_key: item.key})
     ON CREATE SET m.id = item.id, m.scope_token = $scope.scope_token,
@@ -158,6 +223,26 @@ CALL (ep) {
   RETURN collect({id: item.id, stored_id: m.id, created: created}) AS memories,
          sum(written) AS memories_added
 }
+// History: a memory older than the stored one it restates or would replace (as for facts).
+CALL (ep) {
+  UNWIND $memories AS item
+  WITH item WHERE item.invalid_at IS NOT NULL
+  CREATE (m:Memory {id: item.id, scope_key: $scope.scope_key, scope_token: $scope.scope_token,
+                    user_id: $scope.user_id, agent_id: $scope.agent_id, run_id: $scope.run_id,
+                    text: item.text, embedding: item.embedding, created_at: $now,
+                    valid_at: coalesce(item.valid_at, ep.observed_at),
+                    invalid_at: item.invalid_at, expired_at: $now,
+                    invalid_reason: 'a later memory is known', invalidated_by: ep.id,
+                    episode_ids: [ep.id]})
+  SET m += item.meta
+  CREATE (ep)-[:ADDED]->(m)
+  WITH m, item
+  OPTIONAL MATCH (later:Memory {id: item.followed_by})
+  WHERE later.scope_key = $scope.scope_key
+  FOREACH (l IN CASE WHEN later IS NULL THEN [] ELSE [later] END | MERGE (l)-[:SUPERSEDES]->(m))
+  RETURN collect({id: item.id, stored_id: item.id, created: true}) AS memory_history,
+         count(m) AS memories_history_added
+}
 CALL (ep) {
   UNWIND $memory_confirmations AS memory_id
   MATCH (m:Memory {id: memory_id})
@@ -166,8 +251,9 @@ CALL (ep) {
   CREATE (ep)-[:CONFIRMED]->(m)
   RETURN count(m) AS memories_confirmed
 }
-SET s.fact_count = s.fact_count + added,
+SET s.fact_count = s.fact_count + added + history_added,
     s.entity_count = s.entity_count + size([e IN entities WHERE e.created]),
-    s.memory_count = coalesce(s.memory_count, 0) + memories_added
-RETURN ep.id AS episode_id, entities, facts, invalidated, added, confirmed, memories,
-       memories_added
+    s.memory_count = coalesce(s.memory_count, 0) + memories_added + memories_history_added
+RETURN ep.id AS episode_id, entities, facts + history AS facts, invalidated,
+       added + history_added AS added, confirmed, memories + memory_history AS memories,
+       memories_added + memories_history_added AS memories_added

@@ -4,7 +4,8 @@
 // params: $scope_key STRING, $messages INTEGER (how many recent messages at most),
 //         $idempotency_key STRING|null
 // returns: summary STRING|null, message_count INTEGER, summarized_count INTEGER,
-//          recent LIST<STRING> (messages_json of the episodes holding the last $messages, oldest first),
+//          recent LIST<MAP {messages_json STRING, observed_at STRING}> (the episodes holding the
+//              last $messages, oldest first),
 //          key_stored BOOLEAN
 OPTIONAL MATCH (s:Scope {scope_key: $scope_key})
 WITH s, coalesce(s.message_count, 0) AS total
@@ -12,7 +13,9 @@ CALL (total) {
   OPTIONAL MATCH (ep:Episode)
   WHERE ep.scope_key = $scope_key AND ep.last_seq > total - $messages
   WITH ep ORDER BY ep.last_seq
-  RETURN collect(ep.messages_json) AS recent
+  WHERE ep IS NOT NULL
+  RETURN collect({messages_json: ep.messages_json, observed_at: toString(ep.observed_at)})
+         AS recent
 }
 RETURN s.summary AS summary, total AS message_count,
        coalesce(s.summarized_count, 0) AS summarized_count, recent,

@@ -5,11 +5,11 @@
 // with (entities in the database / entities in the scope)). Similar names are never merged
 // here: they become questions for the update resolver. Then fetch the conflict candidates: the
 // valid facts touching any of these entities, ranked by similarity to the new facts, plus every
-// valid fact sharing a new fact's source and type.
+// fact, valid or retired, sharing a new fact's source and type (its history in valid time).
 // params: $scope_key STRING,
 //         $entities LIST<MAP> [{key: STRING (normalized name), embedding: LIST<FLOAT>,
-//              rel_types: LIST<STRING> (types of the new facts it is the source of: every valid
-//              fact of the matched entity with such a type is a candidate too)}],
+//              rel_types: LIST<STRING> (types of the new facts it is the source of: every
+//              fact of the matched entity with such a type, retired ones included, comes too)}],
 //         $fact_embeddings LIST<LIST<FLOAT>> (embeddings of the new facts' text),
 //         $use_vectors BOOLEAN (false: exact names only, for bulk loads of canonical names),
 //         $k INTEGER (neighbours to ask at least), $max_k INTEGER, $exact_max INTEGER,
@@ -20,7 +20,9 @@
 //         $max_similar INTEGER (similar entities listed per extracted entity)
 // returns: matches LIST<MAP {key, exact: MAP|null {id, name, normalized_name, type},
 //                            similar: LIST<MAP {id, name, normalized_name, type, score}>}>,
-//          candidates, same_relation LIST<MAP {id, source, source_key, relation, target, ...}>
+//          candidates, same_relation LIST<MAP {id, source, source_key, relation, target, ...,
+//              valid_at, invalid_at, stated_at (same_relation only: the times it was told
+//              again within its interval)}> (same_relation: valid and retired facts)
 // Plans are index-driven whatever the statistics say; replanning this large statement each
 // time a growing graph's statistics shift cost 230-400 ms per add (measured), so keep the plan.
 CYPHER replan=skip
@@ -60,16 +62,20 @@ CALL (item, x, scan, k) {
 WITH item, x, similar, [s IN similar | s.node] + CASE WHEN x IS NULL THEN [] ELSE [x] END AS found
 CALL (found, item) {
   UNWIND found AS n
-  UNWIND item.rel_types AS rel_type
-  MATCH (n)-[r:$(rel_type)]->(:Entity)
-  WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
+  // Retired facts too: a value told out of time order is placed among them by valid time.
+  // The type is compared, not matched as a dynamic type ($(t)): with the plan kept
+  // (replan=skip), the dynamic-type expansion in this subquery was seen to return only some
+  // of an entity's relationships on Neo4j 2026.09 once many entities came in one call.
+  MATCH (n)-[r]->(:Entity)
+  WHERE r.scope_key = $scope_key AND type(r) IN item.rel_types
   MATCH (f:Fact {id: r.fact_id})
   RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
                   target: f.target, target_key: f.target_key, fact: f.fact,
                   source_type: f.source_type, target_type: f.target_type,
                   created_at: toString(f.created_at), valid_at: toString(f.valid_at),
                   invalid_at: toString(f.invalid_at),
-                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids,
+                  stated_at: [t IN coalesce(f.stated_at, []) | toString(t)]}) AS same
 }
 WITH collect({
        key: item.key,

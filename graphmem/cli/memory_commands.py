@@ -162,7 +162,7 @@ def list_facts(
     limit: int, user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool
 ) -> None:
     """The scope's currently valid facts (and memories, with GRAPHMEM_VARIANT mem0 or both),
-    oldest first."""
+    earliest valid_at first."""
     scope = scope_of(user_id, agent_id, run_id)
     with open_memory() as mem:
         facts = mem.get_all(**scope, limit=limit)

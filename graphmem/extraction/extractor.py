@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from graphmem.effects import Step
 from graphmem.models import Message
@@ -13,7 +14,7 @@ from graphmem.prompts import memories as memory_prompt
 from graphmem.prompts import relations as relation_prompt
 from graphmem.prompts import summary as summary_prompt
 from graphmem.prompts.entities import EntityExtraction, ExtractedEntity
-from graphmem.prompts.memories import MemoryExtraction
+from graphmem.prompts.memories import ExtractedMemory, MemoryExtraction
 from graphmem.prompts.relations import (
     ExtractedRelation,
     RelationExtraction,
@@ -22,7 +23,19 @@ from graphmem.prompts.relations import (
 from graphmem.prompts.summary import ConversationSummary
 from graphmem.structured import UsageMeter, structured
 
-__all__ = ["Extraction", "Extractor"]
+__all__ = ["Conversation", "Extraction", "Extractor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What an extraction call reads: the new messages, the paper's context (the scope's
+    summary and recent messages), the speaker's name, and the add's time ("now")."""
+
+    new: Sequence[Message]
+    summary: str | None
+    recent: Sequence[Message]
+    self_name: str
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +43,7 @@ class Extraction:
     entities: tuple[ExtractedEntity, ...]
     relations: tuple[ExtractedRelation, ...]
     # Asked with_memories: the memories the relation call wrote; None when it was not made.
-    memories: tuple[str, ...] | None = None
+    memories: tuple[ExtractedMemory, ...] | None = None
 
 
 class Extractor:
@@ -41,18 +54,13 @@ class Extractor:
         self._relation_context = relation_context_messages
 
     def extract(
-        self,
-        new: Sequence[Message],
-        summary: str | None,
-        recent: Sequence[Message],
-        self_name: str,
-        meter: UsageMeter,
-        *,
-        with_memories: bool = False,
+        self, talk: Conversation, meter: UsageMeter, *, with_memories: bool = False
     ) -> Step[Extraction]:
         """Entities, then relations over them (and, ``with_memories``, memories in the same
         call); no relation call when there are no entities."""
-        system, user = entity_prompt.build(new, summary, recent, self_name)
+        system, user = entity_prompt.build(
+            talk.new, talk.summary, talk.recent, talk.self_name, talk.now
+        )
         found = yield from structured(
             role=entity_prompt.ROLE,
             system=system,
@@ -63,9 +71,9 @@ class Extractor:
         )
         if not found.entities:  # nothing to relate: skip the second call
             return Extraction((), ())
-        last = list(recent[-self._relation_context :]) if self._relation_context else []
+        last = list(talk.recent[-self._relation_context :]) if self._relation_context else []
         system, user = relation_prompt.build(
-            new, found.entities, last, self_name, with_memories=with_memories
+            talk.new, found.entities, last, talk.self_name, talk.now, with_memories=with_memories
         )
         related: RelationExtraction = yield from structured(
             role=relation_prompt.ROLE,
@@ -83,15 +91,13 @@ class Extractor:
         )
 
     def extract_memories(
-        self,
-        new: Sequence[Message],
-        summary: str | None,
-        recent: Sequence[Message],
-        self_name: str,
-        meter: UsageMeter,
-    ) -> Step[list[str]]:
-        """The Mem0 variant's one extraction call: candidate memories in natural language."""
-        system, user = memory_prompt.build(new, summary, recent, self_name)
+        self, talk: Conversation, meter: UsageMeter
+    ) -> Step[list[ExtractedMemory]]:
+        """The Mem0 variant's one extraction call: candidate memories in natural language,
+        each with the time it became true when the messages say."""
+        system, user = memory_prompt.build(
+            talk.new, talk.summary, talk.recent, talk.self_name, talk.now
+        )
         found = yield from structured(
             role=memory_prompt.ROLE,
             system=system,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from graphmem.prompts.resolution import UpdateDecisions
 from graphmem.retrieval.widening import too_few
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
+from graphmem.times import from_query
 
 __all__ = ["Candidate", "MemoryUpdate", "PlannedMemory", "memory_key", "plan_memories"]
 
@@ -52,6 +53,10 @@ class PlannedMemory:
     embedding: list[float]
     valid_at: datetime | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Set when a later memory it would replace is already stored: it is written as history,
+    # valid until that one began (which then supersedes it).
+    invalid_at: datetime | None = None
+    followed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,7 @@ class MemoryUpdate:
 
     decisions: list[MemoryDecision] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    now: datetime | None = None  # the add's time: when memories that state none began
 
     def params(self, meta: Mapping[str, Any]) -> dict[str, Any]:
         """The write's memory parameters (cypher/queries/apply_plan.cypher), sorted by key so
@@ -81,7 +87,7 @@ class MemoryUpdate:
                 "memory_id": d.existing["id"],
                 "reason": d.reason or "",
                 "kind": d.kind.value,
-                "at": d.new.valid_at if d.new is not None else None,
+                "at": d.new.valid_at if d.new is not None and d.new.valid_at else self.now,
             }
             for d in self.decisions
             if d.existing is not None and d.kind in (OperationKind.UPDATE, OperationKind.DELETE)
@@ -99,6 +105,8 @@ class MemoryUpdate:
                     "text": new.text,
                     "embedding": new.embedding,
                     "valid_at": new.valid_at,
+                    "invalid_at": new.invalid_at,
+                    "followed_by": new.followed_by,
                     "supersedes": existing["id"] if existing is not None else None,
                     "meta": {**meta, **new.meta},
                 }
@@ -116,10 +124,13 @@ def plan_memories(
     *,
     meter: UsageMeter | None,
     output_retries: int,
+    now: datetime,
 ) -> Step[MemoryUpdate]:
     """The update phase for ``candidates``; ``meter`` None decides without an LLM (every
-    candidate that is not a restatement is added)."""
-    update = MemoryUpdate()
+    candidate that is not a restatement is added). Candidates that state no time began at
+    ``now``; one older than the stored memory it restates or replaces is kept as history
+    (graphmem.resolution.timeline describes the same rules for facts)."""
+    update = MemoryUpdate(now=now)
     wanted: dict[str, Candidate] = {}
     for text, valid_at, meta in candidates:
         reason = _unusable(text)
@@ -131,7 +142,7 @@ def plan_memories(
         return update
     vectors: list[list[float]] = yield Embed(tuple(text for text, _, _ in wanted.values()))
     planned = [
-        PlannedMemory(uuid.uuid4().hex, key, text, vector, valid_at, meta)
+        PlannedMemory(uuid.uuid4().hex, key, text, vector, valid_at or now, meta)
         for (key, (text, valid_at, meta)), vector in zip(wanted.items(), vectors, strict=True)
     ]
     # Without a resolver only restatements matter: the similar memories are not looked up.
@@ -144,16 +155,58 @@ def plan_memories(
     pending = []
     for m in planned:
         same = found[m.key]["same"]
-        if same is not None:  # said before in the same words: no question to ask
-            update.decisions.append(MemoryDecision(OperationKind.NOOP, None, same, "already known"))
-        else:
+        if same is None:
             pending.append(m)
+        elif _began(m) < from_query(same["valid_at"]):  # the same words, for an earlier time
+            update.decisions.append(
+                MemoryDecision(OperationKind.ADD, _before(m, same), None, "known from later on")
+            )
+        else:  # said before in the same words: no question to ask
+            update.decisions.append(MemoryDecision(OperationKind.NOOP, None, same, "already known"))
     similar = {s["id"]: s for m in pending for s in found[m.key]["similar"]}
     if not similar or meter is None:
         update.decisions += [MemoryDecision(OperationKind.ADD, m, None, None) for m in pending]
     else:
-        update.decisions += yield from _resolve(similar, pending, meter, output_retries)
+        decisions = yield from _resolve(similar, pending, meter, output_retries)
+        update.decisions += _in_time_order(decisions, now, update.skipped)
     return update
+
+
+def _began(memory: PlannedMemory) -> datetime:
+    assert memory.valid_at is not None  # plan_memories gives every candidate a time
+    return memory.valid_at
+
+
+def _before(memory: PlannedMemory, later: Row) -> PlannedMemory:
+    """``memory`` as history: valid until the stored ``later`` one began."""
+    return replace(memory, invalid_at=from_query(later["valid_at"]), followed_by=later["id"])
+
+
+def _in_time_order(
+    decisions: Sequence[MemoryDecision], now: datetime, skipped: list[tuple[str, str]]
+) -> list[MemoryDecision]:
+    """An UPDATE whose new memory is older than the one it names keeps the newer one and
+    stores the older as history; a DELETE never ends a memory before it began (refused, and
+    said in ``skipped``)."""
+    out = []
+    for d in decisions:
+        old, new = d.existing, d.new
+        old_start = from_query(old["valid_at"]) if old is not None else None
+        if old is None or old_start is None:
+            out.append(d)
+        elif d.kind is OperationKind.UPDATE and new is not None and _began(new) < old_start:
+            out.append(MemoryDecision(OperationKind.ADD, _before(new, old), None, d.reason))
+        elif d.kind is OperationKind.DELETE and now < old_start:
+            skipped.append(
+                (
+                    f"DELETE {old['text']}",
+                    f"it is true since {old_start.date()}, after this add's time "
+                    f"({now.date()}); kept",
+                )
+            )
+        else:
+            out.append(d)
+    return out
 
 
 def _similar_params(
@@ -284,7 +337,10 @@ def operations(
             text=d.new.text,
             created_at=now,
             valid_at=d.new.valid_at or observed_at,
+            invalid_at=d.new.invalid_at,
+            invalid_reason="a later memory is known" if d.new.invalid_at else None,
             episode_ids=(episode_id,),
+            replaced_by=d.new.followed_by,
         )
         kind = OperationKind.NOOP if d.new.id in stored and d.kind is OperationKind.ADD else d.kind
         reason = "stored by a concurrent add" if kind is not d.kind else d.reason

@@ -14,13 +14,14 @@ from graphmem.effects import Embed, Statement, Step, done
 from graphmem.models import Relation, Scope
 from graphmem.pipeline.outcomes import entity_matches
 from graphmem.prompts import resolution as resolution_prompt
-from graphmem.prompts.resolution import UpdateDecisions, UpdateResolution
+from graphmem.prompts.resolution import UpdateDecisions, UpdateResolution, dated
 from graphmem.resolution import Draft, EntityMatch, ResolutionPlan, resolve_entities
 from graphmem.resolution.planner import (
     Candidate,
     EntityQuestion,
     PlannedEntity,
     PlannedFact,
+    Timeline,
     entity_questions,
     fact_key,
     open_updates,
@@ -30,11 +31,13 @@ from graphmem.resolution.planner import (
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
 from graphmem.text import relationship_type
+from graphmem.times import from_query
 
 __all__ = ["PerFact", "StepResolver", "Update", "llm_resolver", "new_id", "plan_update", "rules"]
 
-# Per (source key, relation, target key): the fact's valid time and metadata (add_triplets).
-PerFact = Mapping[tuple[str, str, str], tuple[datetime | None, dict[str, Any]]]
+# Per (source key, relation, target key): when the fact became true and stopped being true
+# (None: not stated) and its metadata (add_triplets, and times an extraction stated).
+PerFact = Mapping[tuple[str, str, str], tuple[datetime | None, datetime | None, dict[str, Any]]]
 # Given the existing facts ("E1"...), the new ones ("N1"...) and the entity questions
 # ("M1"...), decide: the rules at once, the LLM resolver through a Chat effect.
 StepResolver = Callable[
@@ -66,9 +69,12 @@ def plan_update(
     fact_meta: Mapping[str, Any],
     match_similar: bool,
     llm_context: bool,
+    observed_at: datetime,
+    single_valued: frozenset[str] = frozenset(),
 ) -> Step[Update]:
     """Entity resolution and conflict detection for ``draft``: one embedding call, one query,
-    at most one resolver call."""
+    at most one resolver call. Facts that state no time are valid from ``observed_at``; every
+    fact is placed among the stored values of its relation by valid time."""
     vectors: list[list[float]] = yield Embed(
         (*(e.name for e in draft.entities), *(f.fact for f in draft.facts))
     )
@@ -89,9 +95,15 @@ def plan_update(
     )
     exact, similar_names = entity_matches(found["matches"])
     questions = entity_questions(draft, similar_names, config.max_entity_questions)
-    new_facts = _planned_facts(draft, exact, fact_vectors, per_fact, fact_meta)
-    candidates = _relevant(found, exact, questions)
-    opened = open_updates(new_facts, candidates, questions, resolvable=resolver is not None)
+    new_facts = _planned_facts(
+        draft, exact, fact_vectors, per_fact, fact_meta, observed_at=observed_at
+    )
+    stored = _relevant(found, exact, questions)
+    candidates = [c for c in stored if c.relation.valid]
+    timeline = Timeline(stored, single_valued, observed_at, new_id)
+    opened = open_updates(
+        new_facts, candidates, questions, resolvable=resolver is not None, timeline=timeline
+    )
     if isinstance(opened, ResolutionPlan):
         plan = opened
     else:
@@ -148,6 +160,8 @@ def _planned_facts(
     fact_vectors: Sequence[list[float]],
     per_fact: PerFact,
     fact_meta: Mapping[str, Any],
+    *,
+    observed_at: datetime,
 ) -> list[PlannedFact]:
     """The draft's facts on the stored entities their names matched exactly."""
     canonical = {
@@ -155,7 +169,9 @@ def _planned_facts(
     }
     facts = []
     for i, f in enumerate(draft.facts):
-        valid_at, meta = per_fact.get((f.source_key, f.relation, f.target_key), (None, {}))
+        valid_at, invalid_at, meta = per_fact.get(
+            (f.source_key, f.relation, f.target_key), (None, None, {})
+        )
         facts.append(
             PlannedFact(
                 id=new_id(),
@@ -164,7 +180,8 @@ def _planned_facts(
                 target_key=canonical[f.target_key],
                 fact=f.fact,
                 embedding=fact_vectors[i],
-                valid_at=valid_at,
+                valid_at=valid_at or observed_at,
+                invalid_at=invalid_at,
                 meta={**fact_meta, **meta},
             )
         )
@@ -176,8 +193,9 @@ def _relevant(
     exact: Mapping[str, EntityMatch],
     questions: Sequence[EntityQuestion],
 ) -> list[Candidate]:
-    """Stored facts the new ones may conflict with; those of look-alike entities that were
-    kept apart are not this add's business."""
+    """Stored facts the new ones may conflict with (valid ones) or fall among in time (retired
+    ones of the same source and relation); those of look-alike entities that were kept apart
+    are not this add's business."""
     relevant = {m.normalized_name for m in exact.values()} | {
         q.candidate.normalized_name for q in questions
     }
@@ -187,7 +205,13 @@ def _relevant(
         if c["source_key"] in relevant or c["target_key"] in relevant
     }
     return [
-        Candidate(c["source_key"], c["target_key"], Relation.from_record(c)) for c in rows.values()
+        Candidate(
+            c["source_key"],
+            c["target_key"],
+            Relation.from_record(c),
+            tuple(from_query(t) for t in c.get("stated_at") or ()),
+        )
+        for c in rows.values()
     ]
 
 
@@ -197,6 +221,7 @@ def _write_params(plan: ResolutionPlan, planned: list[PlannedEntity]) -> dict[st
         ((fact_key(f.source_key, f.relation, f.target_key), f) for f in plan.add),
         key=lambda pair: pair[0],
     )
+    told = dict(plan.restated)
     return {
         "entities": [
             {"key": e.key, "id": e.id, "name": e.name, "type": e.type, "embedding": e.embedding}
@@ -211,9 +236,14 @@ def _write_params(plan: ResolutionPlan, planned: list[PlannedEntity]) -> dict[st
                 "relation": f.relation,
                 "rel_type": relationship_type(f.relation),
                 "fact": f.fact,
-                "embedding": f.embedding,
+                "embedding": f.embedding or None,  # None: copied from copy_of
+                "copy_of": f.copy_of,
+                "stated_at": list(f.stated_at) or None,
                 "supersedes": f.supersedes,
                 "valid_at": f.valid_at,
+                "invalid_at": f.invalid_at,
+                "invalid_reason": f.invalid_reason,
+                "followed_by": f.followed_by,
                 "meta": dict(f.meta),
             }
             for key, f in additions
@@ -222,7 +252,10 @@ def _write_params(plan: ResolutionPlan, planned: list[PlannedEntity]) -> dict[st
             {"fact_id": fid, "reason": why, "kind": kind.value, "at": at}
             for fid, why, kind, at in sorted(plan.invalidate, key=lambda i: i[0])
         ],
-        "confirmations": sorted(plan.confirm),
+        # One list for both, so the write's plan cache sees no extra empty/non-empty list.
+        "confirmations": [
+            {"fact_id": fid, "at": told.get(fid)} for fid in sorted(set(plan.confirm) | set(told))
+        ],
     }
 
 
@@ -241,8 +274,11 @@ def llm_resolver(meter: UsageMeter, output_retries: int) -> StepResolver:
         questions: Mapping[str, EntityQuestion],
     ) -> Step[UpdateResolution]:
         system, user = resolution_prompt.build(
-            [(i, c.relation.fact) for i, c in existing.items()],
-            [(i, f.fact) for i, f in new.items()],
+            [
+                (i, dated(c.relation.fact, c.relation.valid_at, c.relation.invalid_at))
+                for i, c in existing.items()
+            ],
+            [(i, dated(f.fact, f.valid_at, f.invalid_at)) for i, f in new.items()],
             [
                 (i, f"{q.draft.name} ({q.draft.type})", f"{q.candidate.name} ({q.candidate.type})")
                 for i, q in questions.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from graphmem.errors import InvalidInputError
 from graphmem.models import MemoryInput, Message, Triplet, normalize_name
 from graphmem.text import normalize_relation, require_unicode
-from graphmem.times import storable
+from graphmem.times import from_query, storable
 
 __all__ = [
     "MemoryInputArg",
@@ -22,6 +23,8 @@ __all__ = [
     "coerce_memory",
     "coerce_messages",
     "coerce_triplet",
+    "stored_messages",
+    "timed",
 ]
 
 MessagesInput = str | Message | Mapping[str, Any] | Sequence[Message | Mapping[str, Any]]
@@ -114,3 +117,25 @@ def batches(
         batches[-1].append(t)
         seen.add(key)
     return batches
+
+
+def timed(messages: Sequence[Message], default: datetime) -> list[Message]:
+    """The messages, each with its time: its own, else ``default`` (the add's)."""
+    return [
+        m.model_copy(update={"timestamp": storable(m.timestamp) if m.timestamp else default})
+        for m in messages
+    ]
+
+
+def stored_messages(episodes: Sequence[Mapping[str, Any]]) -> list[Message]:
+    """The messages of stored episodes ({messages_json, observed_at}), each with its time;
+    messages stored before they carried one get their episode's."""
+    out: list[Message] = []
+    for ep in episodes:
+        when = from_query(ep["observed_at"]) if ep.get("observed_at") else None
+        for m in json.loads(ep["messages_json"]):
+            message = Message(**m)
+            if message.timestamp is None and when is not None:
+                message = message.model_copy(update={"timestamp": when})
+            out.append(message)
+    return out

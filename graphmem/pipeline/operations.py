@@ -4,7 +4,6 @@ performs them. Holds no Cypher and no prompt text."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
@@ -18,7 +17,7 @@ from graphmem.errors import (
     NotFoundError,
 )
 from graphmem.export import to_json, to_networkx
-from graphmem.extraction import Extractor
+from graphmem.extraction import Conversation, Extractor
 from graphmem.mem0.retrieval import search_memories
 from graphmem.mem0.update import MemoryUpdate, plan_memories
 from graphmem.mem0g.update import (
@@ -35,7 +34,6 @@ from graphmem.models import (
     ForgetResult,
     Memory,
     MemoryInput,
-    Message,
     Relation,
     Scope,
     SearchResult,
@@ -54,16 +52,19 @@ from graphmem.pipeline.inputs import (
     coerce_memory,
     coerce_messages,
     coerce_triplet,
+    stored_messages,
+    timed,
 )
 from graphmem.pipeline.outcomes import replayed
 from graphmem.pipeline.write import Episode, nothing, write
+from graphmem.prompts.memories import ExtractedMemory
 from graphmem.resolution import Draft, draft_from_triplets
 from graphmem.retrieval.retriever import Retriever, SearchOptions, check_query
 from graphmem.store import statements
 from graphmem.structured import UsageMeter
 from graphmem.summaries import refresh_step
 from graphmem.text import normalize_relation, require_unicode
-from graphmem.times import storable
+from graphmem.times import parse_stated, storable
 
 __all__ = ["MemoryOperations"]
 
@@ -109,37 +110,43 @@ class MemoryOperations:
             stored = yield statements.episode_outcome(scope.key, key)
             if stored is not None:
                 return replayed(stored, (yield QueryCount()) - queries_before)
-        earlier = [Message(**m) for chunk in ctx["recent"] for m in json.loads(chunk)]
+        earlier = stored_messages(ctx["recent"])
         recent = earlier[-cfg.context_messages :] if cfg.context_messages else []
+        # The add's time ("now" in the prompts): the caller's, else the latest message's.
+        said = [storable(m.timestamp) for m in new if m.timestamp is not None]
+        when = storable(timestamp) if timestamp else max(said, default=datetime.now(UTC))
+        new = timed(new, when)
         episode = Episode(
             id=new_id(),
-            observed_at=storable(timestamp) if timestamp else datetime.now(UTC),
+            observed_at=when,
             messages=new,
             text="\n".join(f"{m.name or m.role}: {m.content}" for m in new),
             metadata=metadata or {},
             fact_meta=fact_meta,
             key=key or "",
         )
-        context = (new, ctx["summary"], recent, _self_name(scope), meter)
+        talk = Conversation(new, ctx["summary"], recent, _self_name(scope), when)
         graph_plan, skipped, texts = None, list[tuple[str, str]](), None
         if cfg.variant != "mem0":
-            draft, skipped, texts = yield from self._extract_graph(context)
+            draft, per_fact, skipped, texts = yield from self._extract_graph(talk, meter)
             if draft.entities:
-                graph_plan = self._plan_graph(scope, episode, draft, meter)
+                graph_plan = self._plan_graph(scope, episode, draft, per_fact, meter)
         memory_plan = None
         if cfg.variant != "mem0g":
             if texts is None:  # "mem0"; or "both" when the relation call was not made
-                texts = tuple((yield from extractor.extract_memories(*context)))
+                texts = tuple((yield from extractor.extract_memories(talk, meter)))
             memory_plan = plan_memories(
                 cfg,
                 scope,
-                [(t, None, {}) for t in texts],
+                [(m.text, _stated(m.valid_at, when, m.text, skipped), {}) for m in texts],
                 meter=meter,
                 output_retries=cfg.llm.max_output_retries,
+                now=when,
             )
         graph, memories = yield from _planned(graph_plan, memory_plan)
         if memories is not None:
             skipped += memories.skipped
+        skipped += graph.plan.refused
         result = yield from write(scope, episode, graph, memories)
         # The summary is refreshed after the add, never as an extra LLM call inside it.
         total = int(ctx["message_count"]) + len(new)
@@ -158,27 +165,27 @@ class MemoryOperations:
         )
 
     def _extract_graph(
-        self, context: tuple[list[Message], str | None, list[Message], str, UsageMeter]
-    ) -> Step[tuple[Draft, list[tuple[str, str]], tuple[str, ...] | None]]:
-        """Mem0g's two extraction calls. Returns the draft, the extracted items that could not
-        be stored (with the reason) and, for variant "both", the memories the relation call
-        wrote (None when it was not made)."""
+        self, talk: Conversation, meter: UsageMeter
+    ) -> Step[tuple[Draft, PerFact, list[tuple[str, str]], tuple[ExtractedMemory, ...] | None]]:
+        """Mem0g's two extraction calls. Returns the draft, the times the model stated per
+        fact, the extracted items that could not be stored (with the reason) and, for variant
+        "both", the memories the relation call wrote (None when it was not made)."""
         extraction = yield from self._require_extractor().extract(
-            *context, with_memories=self.config.variant == "both"
+            talk, meter, with_memories=self.config.variant == "both"
         )
+        now = talk.now
+        skipped: list[tuple[str, str]] = []
+        triplets = [
+            _triplet(r.source, r.relation, r.target, r.valid_at, r.invalid_at, now, skipped)
+            for r in extraction.relations
+        ]
         # Unusable items (a blank name, a relation of punctuation only) are reported on the
         # result as skipped, with the reason; nothing is dropped silently.
-        draft = draft_from_triplets(
-            (
-                Triplet(source=r.source, relation=r.relation, target=r.target)
-                for r in extraction.relations
-            ),
-            ((e.name, e.type) for e in extraction.entities),
-        )
-        return draft, list(draft.skipped), extraction.memories
+        draft = draft_from_triplets(triplets, ((e.name, e.type) for e in extraction.entities))
+        return draft, _per_fact(triplets, {}), [*draft.skipped, *skipped], extraction.memories
 
     def _plan_graph(
-        self, scope: Scope, episode: Episode, draft: Draft, meter: UsageMeter
+        self, scope: Scope, episode: Episode, draft: Draft, per_fact: PerFact, meter: UsageMeter
     ) -> Step[Update]:
         """Mem0g's entity resolution, conflict detection and resolver for ``draft``."""
         return plan_update(
@@ -186,10 +193,12 @@ class MemoryOperations:
             scope,
             draft,
             resolver=llm_resolver(meter, self.config.llm.max_output_retries),
-            per_fact={},
+            per_fact=per_fact,
             fact_meta=episode.fact_meta,
             match_similar=True,
             llm_context=True,
+            observed_at=episode.observed_at,
+            single_valued=self._singles(()),
         )
 
     def add_triplets(
@@ -214,15 +223,13 @@ class MemoryOperations:
             raise InvalidInputError(
                 "triplets is empty: give at least one (source, relation, target)"
             )
-        singles = frozenset(
-            normalize_relation(r)
-            for r in (*self.config.single_valued_relations, *(single_valued or ()))
-        )
-        for t in items:  # check everything before the first batch is written
-            metadata_properties(t.metadata)
+        singles = self._singles(single_valued or ())
         meter = UsageMeter()
         queries_before = yield QueryCount()
         when = storable(timestamp) if timestamp else datetime.now(UTC)
+        for t in items:  # check everything before the first batch is written
+            metadata_properties(t.metadata)
+            _interval(t, when)
         decide = self._choose_resolver(resolver, singles, meter)
 
         def write_batch(batch: list[Triplet], batch_key: str | None) -> Step[AddResult]:
@@ -234,6 +241,7 @@ class MemoryOperations:
                 per_fact=_per_fact(batch, call_meta),
                 match_similar=match_similar,
                 llm_context=resolver != "rules" and self.has_llm,
+                single_valued=singles,
             )
 
         ordered = batches(items, when, singles, batch_size)
@@ -281,6 +289,7 @@ class MemoryOperations:
                 candidates,
                 meter=ask,
                 output_retries=self.config.llm.max_output_retries,
+                now=when,
             )
             episode = _ingest_episode(when, metadata, batch_key, f"{len(batch)} memory(ies)")
             return (yield from write(scope, episode, nothing(), update))
@@ -299,6 +308,12 @@ class MemoryOperations:
 
     def refresh_summary(self, scope: Scope) -> Step[Usage | None]:
         return refresh_step(scope, self._require_extractor())
+
+    def _singles(self, extra: Iterable[str]) -> frozenset[str]:
+        """The relations that hold one value at a time: the config's and the call's."""
+        return frozenset(
+            normalize_relation(r) for r in (*self.config.single_valued_relations, *extra)
+        )
 
     def _choose_resolver(
         self, choice: str, singles: frozenset[str], meter: UsageMeter
@@ -321,6 +336,7 @@ class MemoryOperations:
         per_fact: PerFact,
         match_similar: bool,
         llm_context: bool = True,
+        single_valued: frozenset[str] = frozenset(),
     ) -> Step[AddResult]:
         """Entity resolution, conflict detection and the resolver, then ONE write transaction."""
         update = nothing()
@@ -334,8 +350,12 @@ class MemoryOperations:
                 fact_meta=episode.fact_meta,
                 match_similar=match_similar,
                 llm_context=llm_context,
+                observed_at=episode.observed_at,
+                single_valued=single_valued,
             )
-        return (yield from write(scope, episode, update))
+        result = yield from write(scope, episode, update)
+        refused = tuple(Skipped(item=i, reason=r) for i, r in update.plan.refused)
+        return result.model_copy(update={"skipped": result.skipped + refused})
 
     # -- search -----------------------------------------------------------------------------
 
@@ -548,14 +568,76 @@ def _listing(
 
 
 def _per_fact(batch: Sequence[Triplet], call_meta: Mapping[str, Any]) -> PerFact:
-    """Each triplet's own valid time and metadata (over the call's), by its keys."""
-    return {
-        (normalize_name(t.source), normalize_relation(t.relation), normalize_name(t.target)): (
+    """Each triplet's own valid interval and metadata (over the call's), by its keys."""
+    out: dict[tuple[str, str, str], tuple[datetime | None, datetime | None, dict[str, Any]]] = {}
+    for t in batch:
+        try:
+            relation = normalize_relation(t.relation)
+        except InvalidInputError:
+            continue  # an unusable relation name: the draft reports it
+        out[(normalize_name(t.source), relation, normalize_name(t.target))] = (
             storable(t.valid_at) if t.valid_at else None,
+            storable(t.invalid_at) if t.invalid_at else None,
             {**call_meta, **metadata_properties(t.metadata)},
         )
-        for t in batch
-    }
+    return out
+
+
+def _interval(t: Triplet, when: datetime) -> None:
+    """A triplet with an end but no start begins at the call's time: it must not end before."""
+    if t.invalid_at is not None and t.valid_at is None and storable(t.invalid_at) < when:
+        raise InvalidInputError(
+            f"triplet {t.source!r} / {t.relation!r} / {t.target!r}: invalid_at "
+            f"{t.invalid_at.isoformat()} is before the call's timestamp {when.isoformat()}, "
+            "when the fact would begin: give its valid_at too"
+        )
+
+
+def _stated(
+    text: str | None, now: datetime, item: str, skipped: list[tuple[str, str]]
+) -> datetime | None:
+    """A time a model stated, read against the add's time; a bad one is dropped and said."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_stated(text, now)
+    except ValueError as exc:
+        skipped.append((item, f"time dropped: {exc}; the message's time is used"))
+        return None
+
+
+def _triplet(  # noqa: PLR0917 (one caller, the fields of one reply item)
+    source: str,
+    relation: str,
+    target: str,
+    valid_text: str | None,
+    invalid_text: str | None,
+    now: datetime,
+    skipped: list[tuple[str, str]],
+) -> Triplet:
+    """An extracted relation as a Triplet, with the times the model stated when they make
+    sense: an end before the start, or an end after the add's time, is dropped and said."""
+    what = f"{source} / {relation} / {target}"
+    valid_at = _stated(valid_text, now, f"{what}: valid_at {valid_text!r}", skipped)
+    invalid_at = _stated(invalid_text, now, f"{what}: invalid_at {invalid_text!r}", skipped)
+    if invalid_at is not None:
+        start = valid_at or now
+        if invalid_at < start:
+            why = "time dropped: it is before the fact began"
+            skipped.append((f"{what}: invalid_at {invalid_text!r}", why))
+            invalid_at = None
+        elif invalid_at > now:
+            skipped.append(
+                (
+                    f"{what}: invalid_at {invalid_text!r}",
+                    "time dropped: an end after the messages' time is a plan, not history; "
+                    "the fact is stored as current",
+                )
+            )
+            invalid_at = None
+    return Triplet(
+        source=source, relation=relation, target=target, valid_at=valid_at, invalid_at=invalid_at
+    )
 
 
 def _combined(results: Sequence[AddResult], usage: Usage, queries: int) -> AddResult:

@@ -108,9 +108,8 @@ def operation(  # noqa: PLR0917 (one caller)
 ) -> Operation:
     retired = None
     if op.existing is not None and op.kind in (OperationKind.UPDATE, OperationKind.DELETE):
-        when = op.new.valid_at if op.new is not None and op.new.valid_at else observed_at
         retired = op.existing.relation.model_copy(
-            update={"invalid_at": when, "invalid_reason": op.reason}
+            update={"invalid_at": op.at or observed_at, "invalid_reason": op.reason}
         )
     if op.kind is OperationKind.DELETE:
         assert retired is not None
@@ -119,7 +118,7 @@ def operation(  # noqa: PLR0917 (one caller)
         assert op.existing is not None
         return Operation(kind=op.kind, relation=op.existing.relation, reason=op.reason)
     assert op.new is not None
-    src, tgt = entities[op.new.source_key], entities[op.new.target_key]
+    src, tgt = _entity(op, entities, "source"), _entity(op, entities, "target")
     relation = Relation(
         id=op.new.id,
         source=src["name"],
@@ -130,7 +129,10 @@ def operation(  # noqa: PLR0917 (one caller)
         target_type=tgt["type"],
         created_at=now,
         valid_at=op.new.valid_at or observed_at,
+        invalid_at=op.new.invalid_at,
+        invalid_reason=op.new.invalid_reason,
         episode_ids=(episode_id,),
+        replaced_by=op.new.followed_by,
     )
     if op.new.id in restated:
         relation = relation.model_copy(update={"id": restated[op.new.id]})
@@ -139,3 +141,18 @@ def operation(  # noqa: PLR0917 (one caller)
                 kind=OperationKind.NOOP, relation=relation, reason="stored by a concurrent add"
             )
     return Operation(kind=op.kind, relation=relation, previous=retired, reason=op.reason)
+
+
+def _entity(
+    op: PlannedOperation, entities: Mapping[str, Mapping[str, str]], end: str
+) -> Mapping[str, str]:
+    """The name and type of a new fact's source or target: from this add's entities, or, for
+    a stored fact resumed after a cut (its entities need not be this add's), from that fact."""
+    assert op.new is not None
+    key = op.new.source_key if end == "source" else op.new.target_key
+    if key in entities or op.existing is None:
+        return entities[key]
+    old = op.existing.relation
+    if end == "source":
+        return {"name": old.source, "type": old.source_type or "Thing"}
+    return {"name": old.target, "type": old.target_type or "Thing"}

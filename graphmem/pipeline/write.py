@@ -27,7 +27,12 @@ _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
 def nothing() -> Update:
     """The update of an add that found nothing to remember (its episode is still recorded)."""
-    empty: dict[str, Any] = {"entities": [], "facts": [], "invalidations": [], "confirmations": []}
+    empty: dict[str, Any] = {
+        "entities": [],
+        "facts": [],
+        "invalidations": [],
+        "confirmations": [],
+    }
     return Update(ResolutionPlan(), {}, empty)
 
 
@@ -52,7 +57,9 @@ class Episode:
         return {
             "id": self.id,
             "observed_at": self.observed_at,
-            "messages_json": json.dumps([m.model_dump(exclude_none=True) for m in self.messages]),
+            "messages_json": json.dumps(
+                [m.model_dump(mode="json", exclude_none=True) for m in self.messages]
+            ),
             "text": self.text,
             "metadata_json": json.dumps(dict(self.metadata), default=str),
             "message_count": len(self.messages),

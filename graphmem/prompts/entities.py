@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +33,10 @@ class EntityExtraction(BaseModel):
 
 
 def build(
-    new: Sequence[Message], summary: str | None, recent: Sequence[Message], self_name: str
+    new: Sequence[Message],
+    summary: str | None,
+    recent: Sequence[Message],
+    self_name: str,
+    now: datetime,
 ) -> tuple[str, str]:
-    return SYSTEM.format(self_name=self_name), conversation_prompt(new, summary, recent)
+    return SYSTEM.format(self_name=self_name), conversation_prompt(new, summary, recent, now)

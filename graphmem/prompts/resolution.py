@@ -4,6 +4,7 @@ and whether names that only look alike name the same entity."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,9 @@ each existing fact that the new facts show to be no longer true:
 - DELETE: an existing fact is contradicted, e.g. "lives_in San Francisco" once the user moved to
   New York (existing_id set, new_id null). The contradicting new fact gets its own ADD.
 Facts that can hold together (likes pizza, likes sushi) are not contradictions.
+Each fact shows the time it holds from (and, if it ended, until). A new fact about an earlier
+time than an existing one is history, not a replacement: decide UPDATE when it is the same
+kind of fact with another value, and the memory keeps both, each in its own time.
 Retire only what the new facts contradict. Give a short reason for every decision."""
 
 SAME_ENTITY = """
@@ -55,6 +59,15 @@ class UpdateDecisions(BaseModel):
 class UpdateResolution(UpdateDecisions):
     # One answer per SAME ENTITY question; empty when there are none.
     entities: list[SameEntity] = Field(default_factory=list)
+
+
+def dated(text: str, valid_at: datetime | None, invalid_at: datetime | None = None) -> str:
+    """A fact as the resolver sees it: its text and the interval it holds in."""
+    if valid_at is None:
+        return text
+    if invalid_at is None:
+        return f"{text} (since {valid_at:%Y-%m-%d})"
+    return f"{text} ({valid_at:%Y-%m-%d} until {invalid_at:%Y-%m-%d})"
 
 
 def build(

@@ -14,7 +14,8 @@ ROLE = "summarize"
 SYSTEM = """You maintain the running summary of a long conversation, used as context for
 extracting facts from later messages. Merge the CURRENT SUMMARY and the NEW MESSAGES into one
 summary of at most 200 words: who is who, what they said about themselves and each other, and
-open topics. Keep names and dates exact."""
+open topics. Keep names exact. Each message shows when it was said: write every time as a
+date (2023-05-08, May 2023, 2019), never as "yesterday", "last month" or "next week"."""
 
 
 class ConversationSummary(BaseModel):

@@ -6,6 +6,7 @@ tested without a model or a database.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,6 +21,7 @@ from graphmem.models import (
 )
 from graphmem.prompts.resolution import Decision, UpdateResolution
 from graphmem.resolution.names import keep_apart
+from graphmem.resolution.timeline import LATEST, Resumption, contains, place
 from graphmem.text import normalize_entity_type, normalize_relation
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "PlannedOperation",
     "ResolutionPlan",
     "Resolver",
+    "Timeline",
     "UpdateQuestion",
     "draft_from_triplets",
     "entity_questions",
@@ -210,11 +213,18 @@ def resolve_entities(
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A valid stored fact that the new facts might contradict."""
+    """A stored fact that the new facts might contradict (valid), or a retired one of the same
+    source and relation (history: new facts are placed among them by valid time)."""
 
     source_key: str
     target_key: str
     relation: Relation
+    # Times it was told again within its interval (graphmem.resolution.timeline).
+    stated_at: tuple[datetime, ...] = ()
+
+    @property
+    def triplet(self) -> tuple[str, str, str]:
+        return (self.source_key, self.relation.relation, self.target_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +238,19 @@ class PlannedFact:
     supersedes: str | None = None
     valid_at: datetime | None = None  # None: when the episode happened
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # When it stopped being true: stated, or where the next stored value starts (history).
+    invalid_at: datetime | None = None
+    # The stored fact that starts where this one ends (it then supersedes this one).
+    followed_by: str | None = None
+    invalid_reason: str | None = None  # why it is written already retired
+    # A stored fact resumed after a cut: its embedding is copied from that fact in the write,
+    # and its told-again times after the resumption come along.
+    copy_of: str | None = None
+    stated_at: tuple[datetime, ...] = ()
+
+    @property
+    def triplet(self) -> tuple[str, str, str]:
+        return (self.source_key, self.relation, self.target_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,17 +259,23 @@ class PlannedOperation:
     new: PlannedFact | None
     existing: Candidate | None
     reason: str | None
+    at: datetime | None = None  # when ``existing`` stopped being true (UPDATE, DELETE)
 
 
 @dataclass(slots=True)
 class ResolutionPlan:
     add: list[PlannedFact] = field(default_factory=list)
-    # (fact id, why, kind, when it stopped being true: None for the episode's time)
+    # (fact id, why, kind, when it stopped being true: None for the episode's time). A retired
+    # fact is listed too when a value told out of order ends it earlier than it ended.
     invalidate: list[tuple[str, str, OperationKind, datetime | None]] = field(default_factory=list)
     confirm: list[str] = field(default_factory=list)
     operations: list[PlannedOperation] = field(default_factory=list)
     # draft key -> the stored entity the resolver said it names
     merges: dict[str, EntityMatch] = field(default_factory=dict)
+    # decisions not applied: (what, why)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    # (fact id, valid time) of restatements told for a time after the fact began
+    restated: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 # Given the existing facts (by short id "E1"...), the new ones ("N1"...) and the entity
@@ -255,6 +284,34 @@ Resolver = Callable[
     [Mapping[str, Candidate], Mapping[str, PlannedFact], Mapping[str, EntityQuestion]],
     UpdateResolution,
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What the planner knows of time: the stored facts of the new facts' sources and
+    relations, retired ones included, the relations that hold one value at a time, and the
+    add's time (the valid time of facts that state none)."""
+
+    stored: Sequence[Candidate] = ()
+    single_valued: frozenset[str] = frozenset()
+    now: datetime | None = None
+    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    def time_of(self, fact: PlannedFact) -> datetime:
+        return fact.valid_at or self.now or LATEST
+
+    def chain(self, fact: PlannedFact, replaces: Candidate | None) -> list[Candidate]:
+        """The stored facts that exclude ``fact`` over time (see graphmem.resolution.timeline)."""
+        pairs = set()
+        if fact.relation in self.single_valued:
+            pairs.add((fact.source_key, fact.relation))
+        if replaces is not None:
+            pairs.add((replaces.source_key, replaces.relation.relation))
+        return [
+            c
+            for c in self.stored
+            if c.triplet == fact.triplet or (c.source_key, c.relation.relation) in pairs
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +324,7 @@ class UpdateQuestion:
     new: Mapping[str, PlannedFact]
     questions: Mapping[str, EntityQuestion]
     candidates: Sequence[Candidate]
+    timeline: Timeline = Timeline()
 
 
 def plan_updates(
@@ -274,9 +332,12 @@ def plan_updates(
     candidates: Sequence[Candidate],
     resolver: Resolver | None,
     questions: Sequence[EntityQuestion] = (),
+    timeline: Timeline | None = None,
 ) -> ResolutionPlan:
     """:func:`open_updates`, the resolver's answer, then :func:`settle_updates`."""
-    opened = open_updates(new_facts, candidates, questions, resolvable=resolver is not None)
+    opened = open_updates(
+        new_facts, candidates, questions, resolvable=resolver is not None, timeline=timeline
+    )
     if isinstance(opened, ResolutionPlan):
         return opened
     assert resolver is not None
@@ -289,16 +350,22 @@ def open_updates(
     questions: Sequence[EntityQuestion] = (),
     *,
     resolvable: bool,
+    timeline: Timeline | None = None,
 ) -> ResolutionPlan | UpdateQuestion:
-    """Exact restatements are NOOPs without asking anyone; the rest go to the resolver (one
-    call for all of them, entity questions included) when there is anything they could
-    conflict with or any question to answer: then this returns the question to ask.
-    Without a resolver (``resolvable=False``) no entity is merged."""
+    """Restatements (the same triplet stored with an interval holding the new fact's time) are
+    NOOPs, and a known fact told for another time is placed in its history, without asking
+    anyone; the rest go to the resolver (one call for all of them, entity questions included)
+    when there is anything they could conflict with or any question to answer: then this
+    returns the question to ask. Without a resolver (``resolvable=False``) no entity is
+    merged. ``candidates`` are valid facts; ``timeline.stored`` adds the retired ones."""
+    timeline = timeline or Timeline(stored=candidates)
+    if not timeline.stored and candidates:
+        timeline = replace(timeline, stored=candidates)
     plan = ResolutionPlan()
-    pending = _confirm_restatements(plan, new_facts, candidates)
+    pending = _known_triplets(plan, new_facts, timeline)
     if not resolvable or (not questions and (not pending or not candidates)):
         for fact in pending:
-            _add(plan, fact, None, None)
+            _place(plan, fact, None, None, timeline)
         return plan
     return UpdateQuestion(
         plan=plan,
@@ -306,12 +373,15 @@ def open_updates(
         new={f"N{i}": f for i, f in enumerate(pending, 1)},
         questions={f"M{i}": q for i, q in enumerate(questions, 1)},
         candidates=candidates,
+        timeline=timeline,
     )
 
 
 def settle_updates(asked: UpdateQuestion, reply: UpdateResolution) -> ResolutionPlan:
-    """The plan, given the resolver's reply to ``asked``."""
-    plan, existing_ids = asked.plan, asked.existing
+    """The plan, given the resolver's reply to ``asked``. Every new fact is placed by its valid
+    time: an UPDATE whose new value is older than the fact it names stores the new value as
+    history and keeps the newer one current; a DELETE never ends a fact before it began."""
+    plan, existing_ids, timeline = asked.plan, asked.existing, asked.timeline
     new_ids = dict(asked.new)  # merges move facts onto other entities
     decided = _apply_merges(plan, reply, asked.questions, new_ids, asked.candidates)
     retired: set[str] = set()
@@ -321,16 +391,21 @@ def settle_updates(asked: UpdateQuestion, reply: UpdateResolution) -> Resolution
             old = None  # one retirement per fact
         if d.operation == "DELETE":
             if old is not None:
-                retired.add(old.relation.id)
-                plan.invalidate.append((old.relation.id, d.reason, OperationKind.DELETE, None))
-                plan.operations.append(PlannedOperation(OperationKind.DELETE, None, old, d.reason))
+                _delete(
+                    plan,
+                    old,
+                    d.reason,
+                    new_facts=new_ids.values(),
+                    timeline=timeline,
+                    retired=retired,
+                )
         elif d.new_id in new_ids and d.new_id not in decided:
             decided.add(d.new_id)
-            _decide_new(plan, d, new_ids[d.new_id], old, retired)
+            _decide_new(plan, d, new_ids[d.new_id], old, retired=retired, timeline=timeline)
         # else: an unknown or repeated new id; the default below covers the fact.
     for short_id, fact in new_ids.items():
         if short_id not in decided:
-            _add(plan, fact, None, None)
+            _place(plan, fact, None, None, timeline)
     return plan
 
 
@@ -350,7 +425,7 @@ def _apply_merges(
     if not plan.merges:
         return set()
     moved = {key: m.normalized_name for key, m in plan.merges.items()}
-    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
+    by_triplet = {c.triplet: c for c in candidates}
     decided = set()
     for short_id, fact in list(new_ids.items()):
         source = moved.get(fact.source_key, fact.source_key)
@@ -365,56 +440,184 @@ def _apply_merges(
     return decided
 
 
-def _confirm_restatements(
-    plan: ResolutionPlan, new_facts: Sequence[PlannedFact], candidates: Sequence[Candidate]
+def _known_triplets(
+    plan: ResolutionPlan, new_facts: Sequence[PlannedFact], timeline: Timeline
 ) -> list[PlannedFact]:
-    """Confirm new facts identical to stored ones; return the others."""
-    by_triplet = {(c.source_key, c.relation.relation, c.target_key): c for c in candidates}
+    """Confirm restatements and place known facts told for another time; return the others."""
     pending = []
     for fact in new_facts:
-        known = by_triplet.get((fact.source_key, fact.relation, fact.target_key))
+        moment = timeline.time_of(fact)
+        same = [c for c in timeline.stored if c.triplet == fact.triplet]
+        known = next((c for c in same if contains(c.relation, moment)), None)
         if known is not None:
             _confirm(plan, fact, known, "already known")
-        else:
+        elif same and fact.relation in timeline.single_valued:
+            _place(plan, fact, None, "already known for another time", timeline)
+        else:  # new, or known for another time: what it ends is the resolver's question
             pending.append(fact)
     return pending
 
 
 def _decide_new(
-    plan: ResolutionPlan, d: Decision, new: PlannedFact, old: Candidate | None, retired: set[str]
+    plan: ResolutionPlan,
+    d: Decision,
+    new: PlannedFact,
+    old: Candidate | None,
+    *,
+    retired: set[str],
+    timeline: Timeline,
 ) -> None:
     if d.operation == "UPDATE" and old is not None:
         retired.add(old.relation.id)
-        plan.invalidate.append((old.relation.id, d.reason, OperationKind.UPDATE, new.valid_at))
-        _add(plan, new, old, d.reason)
+        _place(plan, new, old, d.reason, timeline)
     elif d.operation == "NOOP" and old is not None:
-        _confirm(plan, new, old, d.reason)
+        if old.triplet == new.triplet and timeline.time_of(new) < old.relation.valid_at:
+            _place(plan, new, old, d.reason, timeline)  # known, from earlier on: history
+        else:
+            _confirm(plan, new, old, d.reason)
     else:
         # ADD, or an UPDATE / NOOP naming no usable fact: keep the information.
-        _add(plan, new, None, d.reason)
+        _place(plan, new, None, d.reason, timeline)
 
 
-def _add(
-    plan: ResolutionPlan, fact: PlannedFact, replaces: Candidate | None, why: str | None
+def _place(
+    plan: ResolutionPlan,
+    fact: PlannedFact,
+    replaces: Candidate | None,
+    why: str | None,
+    timeline: Timeline,
 ) -> None:
-    if replaces is not None:
-        fact = replace(fact, supersedes=replaces.relation.id)
-        plan.operations.append(PlannedOperation(OperationKind.UPDATE, fact, replaces, why))
+    """Add ``fact`` at its valid time: stored values of its chain whose interval holds that
+    time end there (and resume where they were told again later), and it ends where the next
+    one starts (graphmem.resolution.timeline)."""
+    chain = timeline.chain(fact, replaces)
+    moment = timeline.time_of(fact)
+    where = place(
+        moment,
+        fact.invalid_at,
+        fact.triplet,
+        [(c.triplet, c.relation, c.stated_at) for c in chain],
+    )
+    by_id = {c.relation.id: c for c in chain}
+    cut = [by_id[r.id] for r in where.cut if r.id not in _retired_ids(plan)]
+    resumed = [
+        _resumption(by_id[r.fact.id], r, chain, timeline.new_id())
+        for r in where.resumed
+        if r.fact.id not in _retired_ids(plan)
+    ]
+    follower = where.follower
+    for r in resumed:
+        if r.valid_at == where.ends_at:
+            follower = r.id
+    at = fact.valid_at  # None: the episode's time, as the write fills it in
+    ended = None
+    if where.ends_at is not None:
+        ended = "ended as stated" if where.ends_at == fact.invalid_at else "a later value is known"
+    fact = replace(fact, invalid_at=where.ends_at, followed_by=follower, invalid_reason=ended)
+    reason = why or "replaced by a value from a later time"
+    for c in cut:
+        plan.invalidate.append((c.relation.id, reason, OperationKind.UPDATE, at))
+    first, rest = (cut[0], cut[1:]) if cut else (None, [])
+    if first is not None:
+        fact = replace(fact, supersedes=first.relation.id)
+        plan.operations.append(PlannedOperation(OperationKind.UPDATE, fact, first, why, at))
     else:
         plan.operations.append(PlannedOperation(OperationKind.ADD, fact, None, why))
+    for c in rest:
+        plan.operations.append(PlannedOperation(OperationKind.DELETE, None, c, reason, at))
     plan.add.append(fact)
+    for r in resumed:
+        # ``existing``: the fact it resumes (its entities may not be among this add's).
+        plan.operations.append(
+            PlannedOperation(OperationKind.ADD, r, by_id[r.copy_of or ""], _RESUMED)
+        )
+        plan.add.append(r)
+
+
+_RESUMED = "told again for a time after a value that came between"
+
+
+def _resumption(
+    cut: Candidate, told: Resumption, chain: Sequence[Candidate], new_id: str
+) -> PlannedFact:
+    """The cut fact again, from the first time it was told again after the cut, until the
+    cut fact's old end."""
+    old = cut.relation
+    follower = next(
+        (c.relation.id for c in chain if old.invalid_at and c.relation.valid_at == old.invalid_at),
+        None,
+    )
+    return PlannedFact(
+        id=new_id,
+        source_key=cut.source_key,
+        relation=old.relation,
+        target_key=cut.target_key,
+        fact=old.fact,
+        embedding=[],
+        supersedes=None,
+        valid_at=told.at,
+        invalid_at=old.invalid_at,
+        followed_by=follower,
+        invalid_reason=old.invalid_reason,
+        copy_of=old.id,
+        stated_at=told.later,
+    )
+
+
+def _retired_ids(plan: ResolutionPlan) -> set[str]:
+    return {fid for fid, *_ in plan.invalidate}
+
+
+def _delete(
+    plan: ResolutionPlan,
+    old: Candidate,
+    why: str,
+    *,
+    new_facts: Iterable[PlannedFact],
+    timeline: Timeline,
+    retired: set[str],
+) -> None:
+    """Retire ``old`` at the time of the new value of its source and relation, if this add has
+    one, else at the add's time; never before it began (an older statement does not end a
+    newer fact: the DELETE is refused and reported)."""
+    times = [
+        timeline.time_of(f)
+        for f in new_facts
+        if (f.source_key, f.relation) == (old.source_key, old.relation.relation)
+    ]
+    at = min(times) if times else timeline.now
+    if at is not None and at < old.relation.valid_at:
+        plan.refused.append(
+            (
+                f"DELETE {old.relation.fact}",
+                f"it is true since {old.relation.valid_at.date()}, after the time of what "
+                f"contradicts it ({at.date()}); kept",
+            )
+        )
+        return
+    retired.add(old.relation.id)
+    if old.relation.id in _retired_ids(plan):
+        return
+    stored_at = at if times else None  # None: the episode's time, as the write fills it in
+    plan.invalidate.append((old.relation.id, why, OperationKind.DELETE, stored_at))
+    plan.operations.append(PlannedOperation(OperationKind.DELETE, None, old, why, stored_at))
 
 
 def _confirm(plan: ResolutionPlan, fact: PlannedFact, known: Candidate, why: str | None) -> None:
     if known.relation.id not in plan.confirm:
         plan.confirm.append(known.relation.id)
+    # Told again for a later time: kept, so a value told later for a time in between cuts the
+    # fact there and it resumes then (graphmem.resolution.timeline).
+    told = fact.valid_at
+    if told is not None and told > known.relation.valid_at and told not in known.stated_at:
+        plan.restated.append((known.relation.id, told))
     plan.operations.append(PlannedOperation(OperationKind.NOOP, fact, known, why))
 
 
 def rule_resolver(single_valued: frozenset[str]) -> Resolver:
     """The resolver used without an LLM: a new value of a single-valued relation (lives_in,
-    works_at, ...) replaces the scope's current value(s) for the same source; everything else
-    is added alongside what is known."""
+    works_at, ...) replaces the scope's value(s) for the same source that hold at its valid
+    time (see graphmem.resolution.timeline); everything else is added alongside what is known."""
 
     def decide(
         existing: Mapping[str, Candidate],
@@ -423,26 +626,22 @@ def rule_resolver(single_valued: frozenset[str]) -> Resolver:
     ) -> UpdateResolution:
         # No judge, no merge: similar names stay apart (the caller asks no questions).
         decisions: list[Decision] = []
-        retired: set[str] = set()
         for new_id, fact in new.items():
             if fact.relation not in single_valued:
                 decisions.append(_decision("ADD", new_id, None, "rule: multi-valued relation"))
                 continue
-            olds = [
-                eid
-                for eid, c in existing.items()
-                if c.source_key == fact.source_key
-                and c.relation.relation == fact.relation
-                and c.target_key != fact.target_key
-                and eid not in retired
-            ]
-            if not olds:
-                decisions.append(_decision("ADD", new_id, None, "rule: first value"))
-                continue
+            old = next(
+                (
+                    eid
+                    for eid, c in existing.items()
+                    if (c.source_key, c.relation.relation) == (fact.source_key, fact.relation)
+                    and c.target_key != fact.target_key
+                ),
+                None,
+            )
             why = f"rule: {fact.relation} is single-valued"
-            decisions.append(_decision("UPDATE", new_id, olds[0], why))
-            decisions += [_decision("DELETE", None, eid, why) for eid in olds[1:]]
-            retired.update(olds)
+            # The placement ends every value of the chain that holds at the new time.
+            decisions.append(_decision("UPDATE" if old else "ADD", new_id, old, why))
         return UpdateResolution(decisions=decisions)
 
     return decide

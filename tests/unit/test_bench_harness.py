@@ -65,8 +65,13 @@ def test_both_systems_get_the_same_knowledge_in_their_own_shapes() -> None:
     later = turns([old, new])[1]
     truth = GroundTruth(turns([old, new]), [])
     # graphmem: the message is found after the earlier conversation, entities as JSON
+    said = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
     system, user = entity_prompt.build(
-        [Message(content=later.text)], None, [Message(content=turns([old])[0].text)], "user"
+        [Message(content=later.text, timestamp=said)],
+        None,
+        [Message(content=turns([old])[0].text, timestamp=said)],
+        "user",
+        said,
     )
     prompt = f"{system}\n{user}"
     content, _ = truth.graphmem("extract_entities", prompt)
@@ -76,8 +81,8 @@ def test_both_systems_get_the_same_knowledge_in_their_own_shapes() -> None:
     ]
     # graphmem's resolver: the move is an UPDATE of the old home, named by short ids
     resolve = (
-        f"EXISTING FACTS\nE1: {fact_text('Ada Abe', 'lives_in', 'Lisbon')}\n\n"
-        f"NEW FACTS\nN1: {fact_text('Ada Abe', 'lives_in', 'Porto')}"
+        f"EXISTING FACTS\nE1: {fact_text('Ada Abe', 'lives_in', 'Lisbon')} (since 2010-01-01)\n\n"
+        f"NEW FACTS\nN1: {fact_text('Ada Abe', 'lives_in', 'Porto')} (since 2015-01-01)"
     )
     content, _ = truth.graphmem("resolve_updates", resolve)
     decisions = json.loads(content or "")["decisions"]
@@ -114,7 +119,10 @@ def test_the_oracle_refuses_a_request_it_has_no_ground_truth_for() -> None:
 
 def test_the_plumbing_script_answers_every_role_graphmem_and_the_harness_use() -> None:
     llm = plumbing_llm()
-    prompt = "NEW MESSAGES\nCaroline: I met Melanie in Paris.\n\nENTITIES\n- Paris (Thing)"
+    prompt = (
+        "NEW MESSAGES\n[2023-05-08 (Monday) 13:56 UTC+00:00] Caroline: I met Melanie in Paris."
+        "\n\nENTITIES\n- Paris (Thing)"
+    )
     reply = llm.complete(
         ChatRequest("extract_relations", [{"role": "user", "content": prompt}], {})
     )

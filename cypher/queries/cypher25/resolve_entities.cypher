@@ -27,16 +27,20 @@ CALL (item, x) {
 WITH item, x, similar, [s IN similar | s.node] + CASE WHEN x IS NULL THEN [] ELSE [x] END AS found
 CALL (found, item) {
   UNWIND found AS n
-  UNWIND item.rel_types AS rel_type
-  MATCH (n)-[r:$(rel_type)]->(:Entity)
-  WHERE r.scope_key = $scope_key AND r.invalid_at IS NULL
+  // Retired facts too: a value told out of time order is placed among them by valid time.
+  // The type is compared, not matched as a dynamic type ($(t)): with the plan kept
+  // (replan=skip), the dynamic-type expansion in this subquery was seen to return only some
+  // of an entity's relationships on Neo4j 2026.09 once many entities came in one call.
+  MATCH (n)-[r]->(:Entity)
+  WHERE r.scope_key = $scope_key AND type(r) IN item.rel_types
   MATCH (f:Fact {id: r.fact_id})
   RETURN collect({id: f.id, source: f.source, source_key: f.source_key, relation: f.relation,
                   target: f.target, target_key: f.target_key, fact: f.fact,
                   source_type: f.source_type, target_type: f.target_type,
                   created_at: toString(f.created_at), valid_at: toString(f.valid_at),
                   invalid_at: toString(f.invalid_at),
-                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids}) AS same
+                  invalid_reason: f.invalid_reason, episode_ids: f.episode_ids,
+                  stated_at: [t IN coalesce(f.stated_at, []) | toString(t)]}) AS same
 }
 WITH collect({
        key: item.key,
