@@ -47,7 +47,7 @@ __all__ = [
 
 ImportFormat = Literal["csv", "jsonl", "conversation", "locomo"]
 TRIPLET_COLUMNS = ("source", "relation", "target")
-_OPTIONAL_COLUMNS = ("source_type", "target_type", "valid_at", "metadata")
+_OPTIONAL_COLUMNS = ("source_type", "target_type", "valid_at", "invalid_at", "metadata")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,8 @@ def import_key(path: Path) -> str:
 
 def read_triplets(path: Path, fmt: Literal["csv", "jsonl"] | None = None) -> list[Triplet]:
     """Triplets from CSV (a header with source, relation, target and optionally source_type,
-    target_type, valid_at, metadata as a JSON object) or JSON lines with the same keys."""
+    target_type, valid_at, invalid_at, metadata as a JSON object) or JSON lines with the same
+    keys."""
     fmt = fmt or ("csv" if path.suffix.lower() in (".csv", ".tsv") else "jsonl")
     text = _read_text(path)
     rows = _csv_rows(text, path) if fmt == "csv" else _jsonl_rows(text, path)
