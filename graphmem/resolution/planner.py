@@ -276,6 +276,11 @@ class ResolutionPlan:
     refused: list[tuple[str, str]] = field(default_factory=list)
     # (fact id, valid time) of restatements told for a time after the fact began
     restated: list[tuple[str, datetime]] = field(default_factory=list)
+    retired_ids: set[str] = field(default_factory=set)  # the ids in ``invalidate``
+
+    def retire(self, fact_id: str, why: str, kind: OperationKind, at: datetime | None) -> None:
+        self.invalidate.append((fact_id, why, kind, at))
+        self.retired_ids.add(fact_id)
 
 
 # Given the existing facts (by short id "E1"...), the new ones ("N1"...) and the entity
@@ -286,7 +291,7 @@ Resolver = Callable[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Timeline:
     """What the planner knows of time: the stored facts of the new facts' sources and
     relations, retired ones included, the relations that hold one value at a time, and the
@@ -296,22 +301,34 @@ class Timeline:
     single_valued: frozenset[str] = frozenset()
     now: datetime | None = None
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    # The stored facts by (source, relation): a batch of thousands is planned in linear time.
+    _by_pair: dict[tuple[str, str], list[Candidate]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_pair: dict[tuple[str, str], list[Candidate]] = {}
+        for c in self.stored:
+            by_pair.setdefault((c.source_key, c.relation.relation), []).append(c)
+        object.__setattr__(self, "_by_pair", by_pair)
 
     def time_of(self, fact: PlannedFact) -> datetime:
         return fact.valid_at or self.now or LATEST
 
+    def same(self, fact: PlannedFact) -> list[Candidate]:
+        """The stored facts with the triplet of ``fact``."""
+        pair = self._by_pair.get((fact.source_key, fact.relation), [])
+        return [c for c in pair if c.target_key == fact.target_key]
+
     def chain(self, fact: PlannedFact, replaces: Candidate | None) -> list[Candidate]:
         """The stored facts that exclude ``fact`` over time (see graphmem.resolution.timeline)."""
-        pairs = set()
+        pairs = []
         if fact.relation in self.single_valued:
-            pairs.add((fact.source_key, fact.relation))
+            pairs.append((fact.source_key, fact.relation))
         if replaces is not None:
-            pairs.add((replaces.source_key, replaces.relation.relation))
-        return [
-            c
-            for c in self.stored
-            if c.triplet == fact.triplet or (c.source_key, c.relation.relation) in pairs
-        ]
+            pairs.append((replaces.source_key, replaces.relation.relation))
+        found = {c.relation.id: c for c in self.same(fact)}
+        for pair in dict.fromkeys(pairs):
+            found |= {c.relation.id: c for c in self._by_pair.get(pair, [])}
+        return list(found.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +464,7 @@ def _known_triplets(
     pending = []
     for fact in new_facts:
         moment = timeline.time_of(fact)
-        same = [c for c in timeline.stored if c.triplet == fact.triplet]
+        same = timeline.same(fact)
         known = next((c for c in same if contains(c.relation, moment)), None)
         if known is not None:
             _confirm(plan, fact, known, "already known")
@@ -499,11 +516,11 @@ def _place(
         [(c.triplet, c.relation, c.stated_at) for c in chain],
     )
     by_id = {c.relation.id: c for c in chain}
-    cut = [by_id[r.id] for r in where.cut if r.id not in _retired_ids(plan)]
+    cut = [by_id[r.id] for r in where.cut if r.id not in plan.retired_ids]
     resumed = [
         _resumption(by_id[r.fact.id], r, chain, timeline.new_id())
         for r in where.resumed
-        if r.fact.id not in _retired_ids(plan)
+        if r.fact.id not in plan.retired_ids
     ]
     follower = where.follower
     for r in resumed:
@@ -516,7 +533,7 @@ def _place(
     fact = replace(fact, invalid_at=where.ends_at, followed_by=follower, invalid_reason=ended)
     reason = why or "replaced by a value from a later time"
     for c in cut:
-        plan.invalidate.append((c.relation.id, reason, OperationKind.UPDATE, at))
+        plan.retire(c.relation.id, reason, OperationKind.UPDATE, at)
     first, rest = (cut[0], cut[1:]) if cut else (None, [])
     if first is not None:
         fact = replace(fact, supersedes=first.relation.id)
@@ -564,10 +581,6 @@ def _resumption(
     )
 
 
-def _retired_ids(plan: ResolutionPlan) -> set[str]:
-    return {fid for fid, *_ in plan.invalidate}
-
-
 def _delete(
     plan: ResolutionPlan,
     old: Candidate,
@@ -596,10 +609,10 @@ def _delete(
         )
         return
     retired.add(old.relation.id)
-    if old.relation.id in _retired_ids(plan):
+    if old.relation.id in plan.retired_ids:
         return
     stored_at = at if times else None  # None: the episode's time, as the write fills it in
-    plan.invalidate.append((old.relation.id, why, OperationKind.DELETE, stored_at))
+    plan.retire(old.relation.id, why, OperationKind.DELETE, stored_at)
     plan.operations.append(PlannedOperation(OperationKind.DELETE, None, old, why, stored_at))
 
 
