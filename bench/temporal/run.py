@@ -3,7 +3,7 @@ partners, with returns to an earlier home) loaded in time order and in shuffled 
 ``add_triplets`` (rules resolver, one call per ``--chunk`` values), then compared at every
 change point with the truth computed from the values themselves.
 
-    python -m bench.temporal.run [--values 10000] [--orders 3] [--chunk 50]
+    python -m bench.temporal.run [--values 10000] [--orders 3] [--chunk 100]
 
 Correctness must be 100%: the share of (order, change point) pairs whose state equals the
 truth, and of facts with invalid_at >= valid_at. Also the load rate per order. No LLM: the
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--values", type=int, default=10_000)
     parser.add_argument("--orders", type=int, default=3, help="shuffled orders besides in-order")
-    parser.add_argument("--chunk", type=int, default=50, help="values per add_triplets call")
+    parser.add_argument("--chunk", type=int, default=100, help="values per add_triplets call")
     parser.add_argument("--out", default="bench/results/temporal")
     args = parser.parse_args()
     values = history(args.values)
@@ -153,7 +153,7 @@ def main() -> None:
         "command": "python -m bench.temporal.run"
         + ("" if args.values == 10_000 else f" --values {args.values}")
         + ("" if args.orders == 3 else f" --orders {args.orders}")
-        + ("" if args.chunk == 50 else f" --chunk {args.chunk}"),
+        + ("" if args.chunk == 100 else f" --chunk {args.chunk}"),
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "values": len(values),

@@ -17,15 +17,18 @@
 //              copy_of: STRING|null (a stored fact resumed after a cut: embedding null, copied
 //              from it), stated_at: LIST<DATETIME> (times it was told again),
 //              meta: MAP (metadata, keys already prefixed "meta_")}],
-//         $confirmations LIST<MAP> [{fact_id, at: DATETIME|null}] (facts the episode restated;
-//              `at`: told for a time after the fact began, kept in its stated_at, see
-//              graphmem.resolution.timeline),
+//         $confirmations LIST<MAP> [{fact_id, at: DATETIME|null, since: DATETIME|null}] (facts
+//              the episode restated; `at`: told for a time after the fact began, kept in its
+//              stated_at; `since`: told for an earlier time with no other value between, so
+//              it starts then and its old start joins stated_at; graphmem.resolution.timeline),
 //         the Mem0 variant's memories (empty lists for the graph alone):
 //         $memory_invalidations LIST<MAP> [{memory_id, reason, kind, at: DATETIME|null}],
 //         $memories LIST<MAP> [{id, key (the text case-folded, spaces collapsed), text,
 //              embedding, valid_at: DATETIME|null, supersedes: STRING|null, meta: MAP,
 //              invalid_at: DATETIME|null, followed_by: STRING|null (as for facts)}],
-//         $memory_confirmations LIST<STRING> (memory ids the episode restated)
+//         $memory_confirmations LIST<MAP> [{memory_id, since: DATETIME|null}] (memories the
+//              episode restated; `since`: in the same words for an earlier time, so it starts
+//              then)
 // returns: episode_id STRING, entities LIST<MAP {key, id, name, type, created}>,
 //          facts LIST<MAP {id, stored_id, created}> (created false: a valid fact with the same
 //          key was already stored, and this episode confirmed it),
@@ -180,10 +183,18 @@ CALL (ep) {
   UNWIND $confirmations AS told
   MATCH (f:Fact {id: told.fact_id})
   WHERE f.scope_key = $scope.scope_key
+  WITH ep, f, told, f.valid_at AS began, told.since IS NOT NULL AND told.since < f.valid_at AS earlier
   SET f.episode_ids = f.episode_ids + ep.id,
-      f.stated_at = CASE WHEN told.at IS NULL THEN f.stated_at
-                         ELSE coalesce(f.stated_at, []) + told.at END
+      f.valid_at = CASE WHEN earlier THEN told.since ELSE f.valid_at END,
+      f.stated_at = coalesce(f.stated_at, []) + CASE WHEN earlier THEN [began] ELSE [] END
+                    + CASE WHEN told.at IS NULL THEN [] ELSE [told.at] END
   CREATE (ep)-[:CONFIRMED]->(f)
+  WITH f, earlier
+  CALL (f, earlier) {
+    WITH f WHERE earlier
+    MATCH (:Entity {scope_key: $scope.scope_key, normalized_name: f.source_key})-[r {fact_id: f.id}]->()
+    SET r.valid_at = f.valid_at
+  }
   RETURN count(f) AS confirmed
 }
 CALL (ep) {
@@ -244,10 +255,11 @@ CALL (ep) {
          count(m) AS memories_history_added
 }
 CALL (ep) {
-  UNWIND $memory_confirmations AS memory_id
-  MATCH (m:Memory {id: memory_id})
+  UNWIND $memory_confirmations AS told
+  MATCH (m:Memory {id: told.memory_id})
   WHERE m.scope_key = $scope.scope_key
-  SET m.episode_ids = m.episode_ids + ep.id
+  SET m.episode_ids = m.episode_ids + ep.id,
+      m.valid_at = CASE WHEN told.since < m.valid_at THEN told.since ELSE m.valid_at END
   CREATE (ep)-[:CONFIRMED]->(m)
   RETURN count(m) AS memories_confirmed
 }

@@ -65,6 +65,8 @@ class MemoryDecision:
     new: PlannedMemory | None  # ADD, UPDATE
     existing: Row | None  # the stored memory: UPDATE, DELETE, NOOP
     reason: str | None
+    # NOOP of the same words for an earlier time: the stored memory starts then instead.
+    since: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -92,11 +94,12 @@ class MemoryUpdate:
             for d in self.decisions
             if d.existing is not None and d.kind in (OperationKind.UPDATE, OperationKind.DELETE)
         }
-        confirmed = {
-            d.existing["id"]
-            for d in self.decisions
-            if d.existing is not None and d.kind is OperationKind.NOOP
-        }
+        # A restatement for an earlier time: the memory starts then (the earliest told).
+        confirmed: dict[str, datetime | None] = {}
+        for d in self.decisions:
+            if d.existing is not None and d.kind is OperationKind.NOOP:
+                times = [t for t in (d.since, confirmed.get(d.existing["id"])) if t is not None]
+                confirmed[d.existing["id"]] = min(times) if times else None
         return {
             "memories": [
                 {
@@ -113,7 +116,10 @@ class MemoryUpdate:
                 for new, existing in added
             ],
             "memory_invalidations": [retired[k] for k in sorted(retired)],
-            "memory_confirmations": sorted(confirmed - set(retired)),
+            "memory_confirmations": [
+                {"memory_id": mid, "since": confirmed[mid]}
+                for mid in sorted(set(confirmed) - set(retired))
+            ],
         }
 
 
@@ -159,7 +165,7 @@ def plan_memories(
             pending.append(m)
         elif _began(m) < from_query(same["valid_at"]):  # the same words, for an earlier time
             update.decisions.append(
-                MemoryDecision(OperationKind.ADD, _before(m, same), None, "known from later on")
+                MemoryDecision(OperationKind.NOOP, None, same, _EARLIER, since=m.valid_at)
             )
         else:  # said before in the same words: no question to ask
             update.decisions.append(MemoryDecision(OperationKind.NOOP, None, same, "already known"))
@@ -170,6 +176,9 @@ def plan_memories(
         decisions = yield from _resolve(similar, pending, meter, output_retries)
         update.decisions += _in_time_order(decisions, now, update.skipped)
     return update
+
+
+_EARLIER = "known, from earlier on"
 
 
 def _began(memory: PlannedMemory) -> datetime:

@@ -252,9 +252,10 @@ def _write_params(plan: ResolutionPlan, planned: list[PlannedEntity]) -> dict[st
             {"fact_id": fid, "reason": why, "kind": kind.value, "at": at}
             for fid, why, kind, at in sorted(plan.invalidate, key=lambda i: i[0])
         ],
-        # One list for both, so the write's plan cache sees no extra empty/non-empty list.
+        # One list for all three, so the write's plan cache sees no extra empty/non-empty list.
         "confirmations": [
-            {"fact_id": fid, "at": told.get(fid)} for fid in sorted(set(plan.confirm) | set(told))
+            {"fact_id": fid, "at": told.get(fid), "since": plan.extended.get(fid)}
+            for fid in sorted(set(plan.confirm) | set(told) | set(plan.extended))
         ],
     }
 

@@ -276,6 +276,9 @@ class ResolutionPlan:
     refused: list[tuple[str, str]] = field(default_factory=list)
     # (fact id, valid time) of restatements told for a time after the fact began
     restated: list[tuple[str, datetime]] = field(default_factory=list)
+    # (fact id, valid time) of restatements for an earlier time, where no other value came
+    # between: the fact starts then instead (its old start is kept as a restatement time)
+    extended: dict[str, datetime] = field(default_factory=dict)
     retired_ids: set[str] = field(default_factory=set)  # the ids in ``invalidate``
 
     def retire(self, fact_id: str, why: str, kind: OperationKind, at: datetime | None) -> None:
@@ -516,6 +519,17 @@ def _place(
         [(c.triplet, c.relation, c.stated_at) for c in chain],
     )
     by_id = {c.relation.id: c for c in chain}
+    later = by_id.get(where.follower or "")
+    if (
+        later is not None
+        and later.triplet == fact.triplet
+        and fact.invalid_at is None
+        and where.ends_at == later.relation.valid_at
+    ):
+        # The same fact, told for an earlier time than it was known from, with no other
+        # value between: it starts earlier (one fact, not two adjacent ones).
+        _extend(plan, fact, later, moment, why, [by_id[r.id] for r in where.cut])
+        return
     cut = [by_id[r.id] for r in where.cut if r.id not in plan.retired_ids]
     resumed = [
         _resumption(by_id[r.fact.id], r, chain, timeline.new_id())
@@ -552,6 +566,32 @@ def _place(
 
 
 _RESUMED = "told again for a time after a value that came between"
+
+
+def _extend(  # noqa: PLR0917 (one caller)
+    plan: ResolutionPlan,
+    fact: PlannedFact,
+    known: Candidate,
+    moment: datetime,
+    why: str | None,
+    cut: Sequence[Candidate],
+) -> None:
+    """``known`` holds from ``moment`` on; the values holding then end there."""
+    reason = why or "replaced by a value from a later time"
+    for c in cut:
+        if c.relation.id not in plan.retired_ids:
+            plan.retire(c.relation.id, reason, OperationKind.UPDATE, fact.valid_at)
+            plan.operations.append(
+                PlannedOperation(OperationKind.DELETE, None, c, reason, fact.valid_at)
+            )
+    earliest = plan.extended.get(known.relation.id)
+    if earliest is None or moment < earliest:
+        plan.extended[known.relation.id] = moment
+    if known.relation.id not in plan.confirm:
+        plan.confirm.append(known.relation.id)
+    plan.operations.append(
+        PlannedOperation(OperationKind.NOOP, fact, known, why or "known, from earlier on")
+    )
 
 
 def _resumption(

@@ -66,6 +66,13 @@ class Store:
                     self.facts[fid],
                     relation=old.model_copy(update={"invalid_at": end, "invalid_reason": why}),
                 )
+        for fid, since in plan.extended.items():
+            c = self.facts[fid]
+            if since < c.relation.valid_at:
+                moved = c.relation.model_copy(update={"valid_at": since})
+                self.facts[fid] = replace(
+                    c, relation=moved, stated_at=(*c.stated_at, c.relation.valid_at)
+                )
         for fid, told in plan.restated:
             c = self.facts[fid]
             self.facts[fid] = replace(c, stated_at=(*c.stated_at, told))
@@ -157,6 +164,14 @@ def test_a_restatement_inside_a_known_interval_changes_nothing() -> None:
     store.tell("ana", "lives_in", "lisbon", year(10))
     store.tell("ana", "lives_in", "lisbon", year(12))
     assert len(store.facts) == 1
+
+
+def test_a_restatement_for_an_earlier_time_moves_the_start_back() -> None:
+    store = Store()
+    store.tell("ana", "lives_in", "lisbon", year(12))
+    store.tell("ana", "lives_in", "lisbon", year(10))
+    (fact,) = store.facts.values()
+    assert (fact.relation.valid_at, fact.stated_at) == (year(10), (year(12),))
 
 
 def test_equal_times_the_value_told_later_wins_and_the_earlier_keeps_an_empty_interval() -> None:
