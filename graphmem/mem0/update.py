@@ -134,8 +134,9 @@ def plan_memories(
 ) -> Step[MemoryUpdate]:
     """The update phase for ``candidates``; ``meter`` None decides without an LLM (every
     candidate that is not a restatement is added). Candidates that state no time began at
-    ``now``; one older than the stored memory it restates or replaces is kept as history
-    (graphmem.resolution.timeline describes the same rules for facts)."""
+    ``now``. The same words for an earlier time move the stored memory's start back; a memory
+    older than the one the resolver says it replaces is kept as history (the rules for facts:
+    graphmem.resolution.timeline)."""
     update = MemoryUpdate(now=now)
     wanted: dict[str, Candidate] = {}
     for text, valid_at, meta in candidates:
