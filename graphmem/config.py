@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from graphmem.errors import ConfigurationError
 
-__all__ = ["GraphMemConfig", "LLMConfig", "Neo4jConfig", "RetrievalConfig"]
+__all__ = ["GraphMemConfig", "LLMConfig", "Neo4jConfig", "RetrievalConfig", "is_nearby"]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -38,12 +40,54 @@ class LLMConfig(_Frozen):
     base_url: str | None = None
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
-    # Retries with backoff on rate limits, timeouts, connection errors and 5xx.
-    max_retries: int = Field(default=3, ge=0, le=10)
+    # Retries with backoff on rate limits, timeouts, connection errors and 5xx. None: 3 for
+    # a remote endpoint, 0 for a server on this machine or a private network: such servers
+    # (llama.cpp, Ollama) often serve one request at a time and keep generating after the
+    # client gives up, so a re-sent request only queues behind the abandoned one.
+    max_retries: int | None = Field(default=None, ge=0, le=10)
     # Extra attempts when the reply does not match the response schema.
     max_output_retries: int = Field(default=1, ge=0, le=5)
-    structured_output: Literal["json_schema", "tool_call"] = "json_schema"
+    # How the reply is held to its JSON schema. "auto": json_schema where the endpoint accepts
+    # it, else a forced tool call, else json_object with the schema in the prompt; chosen on
+    # the first request the endpoint refuses, once per client.
+    structured_output: Literal["auto", "json_schema", "tool_call", "json_object"] = "auto"
+    # The bound on every reply's length: a reply cut there is an LLMTruncatedError, not a
+    # schema mismatch to re-ask. Without it a degenerate grammar-constrained reply can run
+    # until the server's context is full.
+    max_output_tokens: int = Field(default=4096, ge=16, le=1_000_000)
+    # The request field that carries the bound: "auto" sends max_completion_tokens to OpenAI
+    # and Azure OpenAI (their newer models refuse max_tokens) and max_tokens elsewhere (what
+    # llama.cpp, Ollama, vLLM and most compatible servers read).
+    max_tokens_field: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
     temperature: float | None = 0.0
+
+    def retries(self) -> int:
+        """``max_retries``, or its default for where the endpoint is."""
+        if self.max_retries is not None:
+            return self.max_retries
+        return 0 if is_nearby(self.base_url) else 3
+
+    def token_field(self) -> str:
+        """The request field that bounds the reply's length."""
+        if self.max_tokens_field != "auto":
+            return self.max_tokens_field
+        host = (urlsplit(self.base_url).hostname or "") if self.base_url else "api.openai.com"
+        openai_host = host.endswith(("openai.com", "openai.azure.com"))
+        return "max_completion_tokens" if openai_host else "max_tokens"
+
+
+def is_nearby(base_url: str | None) -> bool:
+    """Whether an endpoint is on this machine or a private network (a self-hosted server)."""
+    if not base_url:
+        return False
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 class RetrievalConfig(_Frozen):
@@ -122,6 +166,19 @@ class GraphMemConfig(_Frozen):
     variant: Literal["mem0g", "mem0", "both"] = "mem0g"
     # The Mem0 update phase shows each candidate memory its this-many most similar stored ones.
     similar_memories: int = Field(default=5, ge=1, le=50)
+    # The name the prompts give the user ("I", "me", "my" become this name). None: the name
+    # on the user's messages (Message.name) when they carry one, else the scope's user_id (or
+    # agent_id), so "u_123" is what a model sees when nothing better is known.
+    speaker_name: str | None = Field(default=None, min_length=1, max_length=100)
+    # Retirements the update resolver decides are applied only where they are structurally
+    # plausible: a fact retires a fact of the same source entity with the same relation (or
+    # one of an exclusive group: lives_in / moved_to, works_at / works_for, ...); a memory
+    # retires a memory about the same subject. Others are refused, the old fact kept and the
+    # refusal listed in AddResult.skipped. "off": every retirement is applied as decided.
+    retirement_guard: Literal["structural", "off"] = "structural"
+    # Relations that replace one another (a value of one retires a value of another for the
+    # same source), added to the built-in groups (graphmem.resolution.guards).
+    exclusive_relations: tuple[tuple[str, ...], ...] = ()
     # "sentence-transformers": a local model; "openai": any OpenAI-compatible /v1/embeddings
     # endpoint at embedding_base_url (default: the LLM's base_url), with the LLM's API key.
     embedding_provider: Literal["sentence-transformers", "openai"] = "sentence-transformers"
@@ -172,6 +229,9 @@ class GraphMemConfig(_Frozen):
         _take(env, "GRAPHMEM_LLM_MODEL", llm, "model")
         _take(env, "GRAPHMEM_LLM_TIMEOUT", llm, "timeout_seconds")
         _take(env, "GRAPHMEM_LLM_STRUCTURED_OUTPUT", llm, "structured_output")
+        _take(env, "GRAPHMEM_LLM_MAX_TOKENS", llm, "max_output_tokens")
+        _take(env, "GRAPHMEM_LLM_MAX_RETRIES", llm, "max_retries")
+        _take(env, "GRAPHMEM_SPEAKER_NAME", top, "speaker_name")
         _take(env, "GRAPHMEM_EMBEDDING_PROVIDER", top, "embedding_provider")
         _take(env, "GRAPHMEM_EMBEDDING_MODEL", top, "embedding_model")
         _take(env, "GRAPHMEM_EMBEDDING_BASE_URL", top, "embedding_base_url")

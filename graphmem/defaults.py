@@ -52,7 +52,8 @@ def default_embedder(config: GraphMemConfig) -> Embedder:
             base_url=config.embedding_base_url or config.llm.base_url,
             api_key=key.get_secret_value() if key else None,
             timeout_seconds=config.llm.timeout_seconds,
-            max_retries=config.llm.max_retries,
+            # Embedding requests are short: retrying them cannot queue behind a long generation.
+            max_retries=3 if config.llm.max_retries is None else config.llm.max_retries,
         )
     from graphmem.adapters.sentence_transformers_embedder import SentenceTransformerEmbedder
 

@@ -9,6 +9,7 @@ The tree::
     ├── NotFoundError             the id does not exist in the given scope
     ├── LLMError                  the language model did not give a usable answer
     │   ├── LLMOutputError        the reply broke the expected schema (carries the raw text)
+    │   │   └── LLMTruncatedError the reply was cut at the output-token bound
     │   ├── LLMTimeoutError       the request timed out (retryable)
     │   ├── LLMRateLimitError     the provider throttled us (retryable)
     │   └── LLMUnavailableError   connection failures and 5xx answers (retryable)
@@ -19,10 +20,16 @@ The tree::
     │   └── SchemaError           the database schema does not match this configuration
     └── LocalServerError          a local Neo4j could not be found or started
 
-``is_retryable()`` tells whether the same call may succeed later unchanged.
+``is_retryable()`` tells whether the same call may succeed later unchanged. An error raised
+by an add carries ``usage``: the LLM calls and tokens it spent before it failed.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphmem.models import Usage
 
 __all__ = [
     "CommitUnknownError",
@@ -34,6 +41,7 @@ __all__ = [
     "LLMOutputError",
     "LLMRateLimitError",
     "LLMTimeoutError",
+    "LLMTruncatedError",
     "LLMUnavailableError",
     "LocalServerError",
     "NotFoundError",
@@ -47,6 +55,8 @@ class GraphMemError(Exception):
     """Root of graphmem's errors."""
 
     retryable: bool = False
+    # What the failed operation spent on the LLM before it failed (set by add).
+    usage: Usage | None = None
 
     def is_retryable(self) -> bool:
         return self.retryable
@@ -82,6 +92,12 @@ class LLMOutputError(LLMError):
     def __init__(self, message: str, *, role: str | None = None, raw_text: str = "") -> None:
         super().__init__(message, role=role)
         self.raw_text = raw_text
+
+
+class LLMTruncatedError(LLMOutputError):
+    """The reply was cut at the output-token bound (``finish_reason == "length"``): raise
+    ``LLMConfig.max_output_tokens`` (GRAPHMEM_LLM_MAX_TOKENS), or send less per call. Not
+    re-asked: at temperature 0 the same request is cut the same way."""
 
 
 class LLMTimeoutError(LLMError):

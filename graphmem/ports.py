@@ -28,6 +28,7 @@ class ChatReply:
     text: str  # the JSON the model produced (message content or tool-call arguments)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    truncated: bool = False  # cut at the output-token bound (finish_reason "length")
 
 
 @runtime_checkable

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from graphmem.effects import Chat, Step
-from graphmem.errors import LLMOutputError
+from graphmem.errors import LLMOutputError, LLMTruncatedError
 from graphmem.models import Usage
 from graphmem.ports import LLM, ChatReply, ChatRequest
 
-__all__ = ["UsageMeter", "call_structured", "strict_json_schema", "structured"]
+__all__ = ["UsageMeter", "call_structured", "parse_reply", "strict_json_schema", "structured"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -26,6 +29,8 @@ class UsageMeter:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.by_role: dict[str, int] = {}
+        # Reply items left out because they broke their schema: (what, why).
+        self.dropped: list[tuple[str, str]] = []
 
     def record(self, role: str, prompt_tokens: int, completion_tokens: int) -> None:
         self.calls += 1
@@ -121,25 +126,40 @@ def structured(
     response_model: type[T],
     meter: UsageMeter,
     output_retries: int,
+    schema: Mapping[str, Any] | None = None,
 ) -> Step[T]:
     """Ask the LLM for a ``response_model``; re-ask with the validation error when the
-    reply breaks the schema; raise LLMOutputError (with the raw text) when it keeps failing."""
+    reply breaks the schema; raise LLMOutputError (with the raw text) when it keeps failing.
+
+    The reply is read leniently: raw control characters inside strings (which grammar-
+    constrained servers let through) and a Markdown code fence around the JSON are accepted,
+    and list items that break their schema are left out (listed in ``meter.dropped``) when
+    the rest is valid. ``schema`` (default: the model's strict schema) is what the endpoint
+    is sent, e.g. with the ids a reply may name as enums."""
     messages: list[dict[str, str]] = [
         {"role": "system", "content": system},
         {"role": "user", "content": user},
     ]
-    schema = strict_json_schema(response_model)
+    sent = dict(schema) if schema is not None else strict_json_schema(response_model)
     last_error = ""
     raw = ""
     for _attempt in range(output_retries + 1):
         reply: ChatReply = yield Chat(
-            ChatRequest(role=role, messages=list(messages), json_schema=schema)
+            ChatRequest(role=role, messages=list(messages), json_schema=sent)
         )
         meter.record(role, reply.prompt_tokens, reply.completion_tokens)
         raw = reply.text
+        if reply.truncated:
+            raise LLMTruncatedError(
+                f"the {role!r} reply was cut at the output-token bound after "
+                f"{reply.completion_tokens} tokens: raise LLMConfig.max_output_tokens "
+                "(GRAPHMEM_LLM_MAX_TOKENS) or send fewer messages per add",
+                role=role,
+                raw_text=raw,
+            )
         try:
-            return response_model.model_validate_json(raw)
-        except ValidationError as exc:
+            parsed, dropped = parse_reply(raw, response_model)
+        except (ValidationError, ValueError) as exc:
             last_error = _short(exc)
             messages += [
                 {"role": "assistant", "content": raw},
@@ -149,12 +169,69 @@ def structured(
                     f"{last_error}. Answer again with JSON that matches it exactly.",
                 },
             ]
+            continue
+        meter.dropped += [(f"{role} {what}", why) for what, why in dropped]
+        return parsed
     raise LLMOutputError(
         f"the {role!r} reply did not match its schema after {output_retries + 1} attempt(s): "
         f"{last_error}",
         role=role,
         raw_text=raw,
     )
+
+
+_FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+def parse_reply(raw: str, model: type[T]) -> tuple[T, list[tuple[str, str]]]:
+    """``raw`` as a ``model``, and the list items left out because they broke their schema
+    ((where, why) pairs). ValueError when it is not JSON; ValidationError when it cannot be
+    read even without the bad items."""
+    fenced = _FENCE.match(raw)
+    text = fenced.group(1) if fenced else raw
+    try:
+        # strict=False: raw newlines and tabs inside strings are read as themselves.
+        data = json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from exc
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        salvaged = _without_bad_items(data, exc)
+        if salvaged is None:
+            raise
+        kept, dropped = salvaged
+        return model.model_validate(kept), dropped
+
+
+def _without_bad_items(
+    data: Any, exc: ValidationError
+) -> tuple[dict[str, Any], list[tuple[str, str]]] | None:
+    """``data`` without the list items the errors point into, when every error points into a
+    top-level list's item: one bad item must not sink the good ones beside it."""
+    if not isinstance(data, dict):
+        return None
+    bad: dict[str, dict[int, str]] = {}
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) < 2 or not isinstance(loc[0], str) or not isinstance(loc[1], int):
+            return None
+        if not isinstance(data.get(loc[0]), list):
+            return None
+        where = ".".join(str(p) for p in loc[2:]) or "item"
+        bad.setdefault(loc[0], {}).setdefault(loc[1], f"{where}: {err['msg']}")
+    kept = dict(data)
+    dropped: list[tuple[str, str]] = []
+    for field_name, items in bad.items():
+        kept[field_name] = [v for i, v in enumerate(data[field_name]) if i not in items]
+        for i, why in sorted(items.items()):
+            dropped.append((f"{field_name}[{i}] {_preview(data[field_name][i])}", why))
+    return kept, dropped
+
+
+def _preview(item: Any) -> str:
+    text = json.dumps(item, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def call_structured(
@@ -166,6 +243,7 @@ def call_structured(
     response_model: type[T],
     meter: UsageMeter,
     output_retries: int,
+    schema: Mapping[str, Any] | None = None,
 ) -> T:
     """:func:`structured` with a blocking LLM (for callers outside the memory pipeline)."""
     step = structured(
@@ -175,6 +253,7 @@ def call_structured(
         response_model=response_model,
         meter=meter,
         output_retries=output_retries,
+        schema=schema,
     )
     reply: Any = None
     while True:
@@ -186,7 +265,9 @@ def call_structured(
         reply = llm.complete(effect.request)
 
 
-def _short(exc: ValidationError) -> str:
+def _short(exc: ValidationError | ValueError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err["loc"]) or "(root)"

@@ -43,8 +43,10 @@ __all__ = [
     "HashingEmbedder",
     "OpenAICompatibleServer",
     "RawReply",
+    "RecordedResponse",
     "Script",
     "ScriptedLLM",
+    "TruncatedReply",
     "adding_resolver",
     "scope_snapshot",
 ]
@@ -63,6 +65,22 @@ class HTTPErrorReply:
 
     status: int
     message: str = "scripted error"
+
+
+@dataclass(frozen=True, slots=True)
+class TruncatedReply:
+    """A reply cut at the output-token bound: ``text`` with finish_reason "length"."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResponse:
+    """An HTTP answer sent exactly as given (status and JSON body), e.g. one recorded from a
+    real model server (tests/fixtures/servers)."""
+
+    status: int
+    body: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +162,8 @@ Reply = (
     Mapping[str, Any]
     | BaseModel
     | RawReply
+    | TruncatedReply
+    | RecordedResponse
     | HTTPErrorReply
     | DelayedReply
     | LLMError
@@ -285,11 +305,12 @@ class ScriptedLLM:
             reply = reply.reply
         if isinstance(reply, LLMError):
             raise reply
-        if isinstance(reply, HTTPErrorReply):
-            raise LLMError(f"scripted HTTP {reply.status}: {reply.message}", role=request.role)
-        text = _reply_text(reply)
+        if isinstance(reply, HTTPErrorReply | RecordedResponse):
+            raise LLMError(f"scripted HTTP {reply.status}", role=request.role)
+        truncated = isinstance(reply, TruncatedReply)
+        text = reply.text if isinstance(reply, TruncatedReply) else _reply_text(reply)
         prompt = "".join(m["content"] for m in request.messages)
-        return ChatReply(text, _estimate_tokens(prompt), _estimate_tokens(text))
+        return ChatReply(text, _estimate_tokens(prompt), _estimate_tokens(text), truncated)
 
 
 class OpenAICompatibleServer:
@@ -298,8 +319,17 @@ class OpenAICompatibleServer:
 
     Use as a context manager; ``base_url`` goes into ``LLMConfig(base_url=...)``."""
 
-    def __init__(self, script: Script | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        script: Script | None = None,
+        embedder: Embedder | None = None,
+        *,
+        refuse: Mapping[str, RecordedResponse] | None = None,
+    ) -> None:
         self.script = script if script is not None else Script()
+        # Structured-output modes ("json_schema", "tool", "json_object") this server refuses,
+        # with the answer it gives, as servers that do not support one do.
+        self.refuse = dict(refuse or {})
         self.embedder: Embedder = embedder if embedder is not None else HashingEmbedder()
         self.http_requests: list[dict[str, Any]] = []
         self.embedding_requests: list[dict[str, Any]] = []
@@ -333,18 +363,24 @@ class OpenAICompatibleServer:
         """Status, JSON body and delay for one chat-completions request."""
         self.http_requests.append(body)
         mode, role, schema = _structured_mode(body)
+        if mode in self.refuse:
+            return self.refuse[mode].status, dict(self.refuse[mode].body), 0.0
         request = ChatRequest(role=role, messages=body.get("messages", []), json_schema=schema)
         reply = self.script.next_reply(request)
         delay = 0.0
         if isinstance(reply, DelayedReply):
             delay, reply = reply.seconds, reply.reply
+        if isinstance(reply, RecordedResponse):
+            return reply.status, dict(reply.body), delay
+        finish = "stop"
+        if isinstance(reply, TruncatedReply):
+            reply, finish = RawReply(reply.text), "length"
         if isinstance(reply, HTTPErrorReply):
             return reply.status, {"error": {"message": reply.message, "type": "scripted"}}, delay
         if isinstance(reply, LLMError):
             return 500, {"error": {"message": str(reply), "type": "scripted"}}, delay
         text = _reply_text(reply)
         message: dict[str, Any] = {"role": "assistant", "content": text}
-        finish = "stop"
         if mode == "tool":
             message = {
                 "role": "assistant",
@@ -357,7 +393,7 @@ class OpenAICompatibleServer:
                     }
                 ],
             }
-            finish = "tool_calls"
+            finish = "tool_calls" if finish == "stop" else finish
         prompt = "".join(str(m.get("content") or "") for m in body.get("messages", []))
         usage = {
             "prompt_tokens": _estimate_tokens(prompt),
@@ -449,7 +485,18 @@ def _structured_mode(body: Mapping[str, Any]) -> tuple[str, str, Mapping[str, An
     if tools:
         fn = tools[0].get("function") or {}
         return "tool", str(fn.get("name", "")), fn.get("parameters") or {}
+    if fmt.get("type") == "json_object":
+        # JSON mode: graphmem names the schema in the system message.
+        system = next(
+            (str(m.get("content")) for m in body.get("messages", []) if m.get("role") == "system"),
+            "",
+        )
+        named = _SCHEMA_NAME.search(system)
+        return "json_object", named.group(1) if named else "", fmt.get("schema") or {}
     return "text", "", {}
+
+
+_SCHEMA_NAME = re.compile(r'JSON schema \(named "(\w+)"\)')
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
