@@ -16,7 +16,8 @@ from graphmem.config import GraphMemConfig
 from graphmem.effects import Embed, Step
 from graphmem.models import Memory, MemoryOperation, OperationKind, Scope
 from graphmem.prompts import memory_updates
-from graphmem.prompts.resolution import UpdateDecisions
+from graphmem.prompts.resolution import Decision, UpdateDecisions, reply_schema
+from graphmem.resolution.guards import memory_subject, read_ids
 from graphmem.retrieval.widening import too_few
 from graphmem.store import statements
 from graphmem.structured import UsageMeter, structured
@@ -174,7 +175,10 @@ def plan_memories(
     if not similar or meter is None:
         update.decisions += [MemoryDecision(OperationKind.ADD, m, None, None) for m in pending]
     else:
-        decisions = yield from _resolve(similar, pending, meter, output_retries)
+        guard = config.retirement_guard == "structural"
+        decisions = yield from _resolve(
+            similar, pending, meter, output_retries, update.skipped, guard=guard
+        )
         update.decisions += _in_time_order(decisions, now, update.skipped)
     return update
 
@@ -266,6 +270,9 @@ def _resolve(
     pending: Sequence[PlannedMemory],
     meter: UsageMeter,
     output_retries: int,
+    refused: list[tuple[str, str]],
+    *,
+    guard: bool,
 ) -> Step[list[MemoryDecision]]:
     """The paper's update call: one request for every candidate of the add."""
     existing = {f"E{i}": row for i, row in enumerate(similar.values(), 1)}
@@ -280,22 +287,40 @@ def _resolve(
         response_model=UpdateDecisions,
         meter=meter,
         output_retries=output_retries,
+        schema=reply_schema(UpdateDecisions, list(new), list(existing)),
     )
-    return settle(reply, existing, new)
+    return settle(reply, existing, new, refused, guard=guard)
 
 
 def settle(
-    reply: UpdateDecisions, existing: Mapping[str, Row], new: Mapping[str, PlannedMemory]
+    reply: UpdateDecisions,
+    existing: Mapping[str, Row],
+    new: Mapping[str, PlannedMemory],
+    refused: list[tuple[str, str]] | None = None,
+    *,
+    guard: bool = True,
 ) -> list[MemoryDecision]:
-    """The resolver's decisions, made safe: each stored memory is retired at most once, an
-    unknown id is ignored, and a candidate left undecided is added (nothing said is lost)."""
+    """The resolver's decisions, made safe: ids are read by their prefix wherever they sit,
+    each stored memory is retired at most once, a candidate left undecided is added (nothing
+    said is lost). A decision naming an id it was not shown is refused; with ``guard``, so is
+    a retirement of a memory about another subject than every new memory it could come from
+    (the old memory is kept; an UPDATE's new memory added). Refusals go to ``refused``."""
     out: list[MemoryDecision] = []
     retired: set[str] = set()
     decided: set[str] = set()
-    for d in reply.decisions:
+    refusals = refused if refused is not None else []
+    for given in reply.decisions:
+        d = read_ids(given, new, existing)
+        if isinstance(d, str):
+            refusals.append((f"{given.operation} {given.new_id} {given.existing_id}", d))
+            continue
         old = existing.get(d.existing_id or "")
         if old is not None and old["id"] in retired:
             old = None
+        if old is not None and guard and not _plausible(d, old, new, refusals):
+            if d.operation == "DELETE":
+                continue
+            old = None  # the UPDATE's new memory is added; the old one kept
         if d.operation == "DELETE":
             if old is not None:
                 retired.add(old["id"])
@@ -316,6 +341,29 @@ def settle(
         MemoryDecision(OperationKind.ADD, m, None, None) for i, m in new.items() if i not in decided
     ]
     return out
+
+
+def _plausible(
+    d: Decision, old: Row, new: Mapping[str, PlannedMemory], refusals: list[tuple[str, str]]
+) -> bool:
+    """Whether ``d`` may retire ``old``: an UPDATE's new memory, or for a DELETE one of the
+    add's new memories, is about the same subject (or that cannot be told); else refused."""
+    if d.operation not in ("UPDATE", "DELETE"):
+        return True
+    by = [new[d.new_id]] if d.new_id is not None and d.new_id in new else []
+    if d.operation == "DELETE":
+        by = list(new.values())
+    subject = memory_subject(old["text"])
+    if subject is None or any(memory_subject(m.text) in (subject, None) for m in by):
+        return True
+    refusals.append(
+        (
+            f"{d.operation} {old['text']}",
+            "no new memory is about the same subject; kept (a resolver may retire only what "
+            "a new memory contradicts)",
+        )
+    )
+    return False
 
 
 def operations(

@@ -14,7 +14,12 @@ from graphmem.effects import Embed, Statement, Step, done
 from graphmem.models import Relation, Scope
 from graphmem.pipeline.outcomes import entity_matches
 from graphmem.prompts import resolution as resolution_prompt
-from graphmem.prompts.resolution import UpdateDecisions, UpdateResolution, dated
+from graphmem.prompts.resolution import (
+    UpdateDecisions,
+    UpdateResolution,
+    dated,
+    reply_schema,
+)
 from graphmem.resolution import Draft, EntityMatch, ResolutionPlan, resolve_entities
 from graphmem.resolution.planner import (
     Candidate,
@@ -109,7 +114,10 @@ def plan_update(
     else:
         assert resolver is not None
         reply = yield from resolver(opened.existing, opened.new, opened.questions)
-        plan = settle_updates(opened, reply)
+        guard = config.retirement_guard == "structural"
+        plan = settle_updates(
+            opened, reply, exclusive=config.exclusive_relations if guard else None
+        )
     planned, _ = resolve_entities(draft, {**exact, **plan.merges}, entity_vectors, new_id)
     entities = {e.key: {"name": e.name, "type": e.type} for e in planned}
     return Update(plan, entities, _write_params(plan, planned))
@@ -294,6 +302,7 @@ def llm_resolver(meter: UsageMeter, output_retries: int) -> StepResolver:
             response_model=model,
             meter=meter,
             output_retries=output_retries,
+            schema=reply_schema(model, list(new), list(existing), list(questions)),
         )
         if isinstance(reply, UpdateResolution):
             return reply

@@ -18,6 +18,13 @@ from graphmem.errors import (
 )
 from graphmem.export import to_json, to_networkx
 from graphmem.extraction import Conversation, Extractor
+from graphmem.extraction.guards import (
+    memory_names,
+    memory_too_short,
+    restates_context,
+    screen_relations,
+    speaker_word,
+)
 from graphmem.mem0.retrieval import search_memories
 from graphmem.mem0.update import MemoryUpdate, plan_memories
 from graphmem.mem0g.update import (
@@ -34,6 +41,7 @@ from graphmem.models import (
     ForgetResult,
     Memory,
     MemoryInput,
+    Message,
     Relation,
     Scope,
     SearchResult,
@@ -98,10 +106,35 @@ class MemoryOperations:
         timestamp: datetime | None,
         idempotency_key: str | None,
     ) -> Step[AddResult]:
+        meter = UsageMeter()
+        try:
+            return (
+                yield from self._add(
+                    messages,
+                    scope,
+                    metadata=metadata,
+                    timestamp=timestamp,
+                    idempotency_key=idempotency_key,
+                    meter=meter,
+                )
+            )
+        except GraphMemError as exc:
+            exc.usage = meter.usage()  # what the failed add spent, for the caller's accounts
+            raise
+
+    def _add(
+        self,
+        messages: MessagesInput,
+        scope: Scope,
+        *,
+        metadata: Mapping[str, Any] | None,
+        timestamp: datetime | None,
+        idempotency_key: str | None,
+        meter: UsageMeter,
+    ) -> Step[AddResult]:
         new = coerce_messages(messages)
         fact_meta = metadata_properties(metadata)
         extractor = self._require_extractor()
-        meter = UsageMeter()
         queries_before = yield QueryCount()
         key = check_idempotency_key(idempotency_key)
         cfg = self.config
@@ -125,7 +158,7 @@ class MemoryOperations:
             fact_meta=fact_meta,
             key=key or "",
         )
-        talk = Conversation(new, ctx["summary"], recent, _self_name(scope), when)
+        talk = Conversation(new, ctx["summary"], recent, self._speaker(scope, new), when)
         graph_plan, skipped, texts = None, list[tuple[str, str]](), None
         if cfg.variant != "mem0":
             draft, per_fact, skipped, texts = yield from self._extract_graph(talk, meter)
@@ -135,6 +168,7 @@ class MemoryOperations:
         if cfg.variant != "mem0g":
             if texts is None:  # "mem0"; or "both" when the relation call was not made
                 texts = tuple((yield from extractor.extract_memories(talk, meter)))
+            texts = _screen_memories(texts, talk, skipped)
             memory_plan = plan_memories(
                 cfg,
                 scope,
@@ -147,6 +181,7 @@ class MemoryOperations:
         if memories is not None:
             skipped += memories.skipped
         skipped += graph.plan.refused
+        skipped += meter.dropped
         result = yield from write(scope, episode, graph, memories)
         # The summary is refreshed after the add, never as an extra LLM call inside it.
         total = int(ctx["message_count"]) + len(new)
@@ -175,14 +210,34 @@ class MemoryOperations:
         )
         now = talk.now
         skipped: list[tuple[str, str]] = []
+        relations = extraction.relations
+        screened = screen_relations(
+            [(r.source, r.relation, r.target) for r in relations],
+            (e.name for e in extraction.entities),
+            speaker=talk.self_name,
+            new=talk.new,
+            context=_context_texts(talk),
+            one_speaker=len({m.name for m in talk.new if m.role == "user"}) <= 1,
+        )
         triplets = [
-            _triplet(r.source, r.relation, r.target, r.valid_at, r.invalid_at, now, skipped)
-            for r in extraction.relations
+            _triplet(
+                source,
+                relations[i].relation,
+                target,
+                relations[i].valid_at,
+                relations[i].invalid_at,
+                now,
+                skipped,
+            )
+            for i, source, target in screened.kept
         ]
+        # The speaker's pronouns ("I", "user") are the speaker, not entities of their own.
+        mentioned = [(e.name, e.type) for e in extraction.entities if not speaker_word(e.name)]
         # Unusable items (a blank name, a relation of punctuation only) are reported on the
         # result as skipped, with the reason; nothing is dropped silently.
-        draft = draft_from_triplets(triplets, ((e.name, e.type) for e in extraction.entities))
-        return draft, _per_fact(triplets, {}), [*draft.skipped, *skipped], extraction.memories
+        draft = draft_from_triplets(triplets, mentioned)
+        skipped = [*screened.skipped, *draft.skipped, *skipped]
+        return draft, _per_fact(triplets, {}), skipped, extraction.memories
 
     def _plan_graph(
         self, scope: Scope, episode: Episode, draft: Draft, per_fact: PerFact, meter: UsageMeter
@@ -308,6 +363,16 @@ class MemoryOperations:
 
     def refresh_summary(self, scope: Scope) -> Step[Usage | None]:
         return refresh_step(scope, self._require_extractor())
+
+    def _speaker(self, scope: Scope, new: Sequence[Message]) -> str:
+        """What the prompts call the user: the configured name, else the one name their
+        messages carry, else the scope's id."""
+        if self.config.speaker_name:
+            return self.config.speaker_name
+        names = {str(m.name) for m in new if m.role == "user" and m.name}
+        if len(names) == 1:
+            return names.pop()
+        return scope.user_id or scope.agent_id or "user"
 
     def _singles(self, extra: Iterable[str]) -> frozenset[str]:
         """The relations that hold one value at a time: the config's and the call's."""
@@ -654,5 +719,24 @@ def _combined(results: Sequence[AddResult], usage: Usage, queries: int) -> AddRe
     )
 
 
-def _self_name(scope: Scope) -> str:
-    return scope.user_id or scope.agent_id or "user"
+def _context_texts(talk: Conversation) -> list[str]:
+    """The earlier conversation an extraction call saw, as text."""
+    return [*([talk.summary] if talk.summary else []), *(m.content for m in talk.recent)]
+
+
+def _screen_memories(
+    memories: Sequence[ExtractedMemory], talk: Conversation, skipped: list[tuple[str, str]]
+) -> tuple[ExtractedMemory, ...]:
+    """The extracted memories worth storing: not a word or two ("I", "my"), not a restatement
+    of the earlier conversation; the others are listed in ``skipped`` with the reason."""
+    new_text = " ".join(m.content for m in talk.new)
+    context = _context_texts(talk)
+    kept = []
+    for m in memories:
+        if memory_too_short(m.text):
+            skipped.append((m.text, "too short to mean anything on its own"))
+        elif restates_context(memory_names(m.text, talk.self_name), new_text, context, every=True):
+            skipped.append((m.text, "it restates the earlier conversation, not the new messages"))
+        else:
+            kept.append(m)
+    return tuple(kept)

@@ -3,11 +3,13 @@ and whether names that only look alike name the same entity."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from graphmem.structured import strict_json_schema
 
 ROLE = "resolve_updates"
 
@@ -84,3 +86,37 @@ def build(
         return SYSTEM, user
     asked = "\n".join(f"{i}: {name} ~ {stored}" for i, name, stored in questions)
     return SYSTEM + SAME_ENTITY, f"{user}\n\nSAME ENTITY\n{asked}"
+
+
+def reply_schema(
+    model: type[BaseModel],
+    new_ids: Sequence[str],
+    existing_ids: Sequence[str],
+    question_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The reply's strict schema with the ids this call may name as enums, so servers that
+    hold replies to the schema (OpenAI strict, llama.cpp and vLLM grammars) cannot write an
+    id that does not exist (or a degenerate "1000000...")."""
+    schema = strict_json_schema(model)
+    enums: dict[str, list[str | None]] = {
+        "new_id": [*new_ids, None],
+        "existing_id": [*existing_ids, None],
+        "id": list(question_ids),
+    }
+    _set_enums(schema, enums)
+    return schema
+
+
+def _set_enums(node: Any, enums: Mapping[str, list[str | None]]) -> None:
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            for name, values in enums.items():
+                spec = properties.get(name)
+                if isinstance(spec, dict) and values:
+                    spec["enum"] = values
+        for value in node.values():
+            _set_enums(value, enums)
+    elif isinstance(node, list):
+        for item in node:
+            _set_enums(item, enums)

@@ -20,6 +20,7 @@ from graphmem.models import (
     normalize_name,
 )
 from graphmem.prompts.resolution import Decision, UpdateResolution
+from graphmem.resolution.guards import read_ids, retirement_refusal
 from graphmem.resolution.names import keep_apart
 from graphmem.resolution.timeline import LATEST, Resumption, contains, place
 from graphmem.text import normalize_entity_type, normalize_relation
@@ -397,18 +398,39 @@ def open_updates(
     )
 
 
-def settle_updates(asked: UpdateQuestion, reply: UpdateResolution) -> ResolutionPlan:
+def settle_updates(
+    asked: UpdateQuestion,
+    reply: UpdateResolution,
+    *,
+    exclusive: Sequence[Sequence[str]] | None = (),
+) -> ResolutionPlan:
     """The plan, given the resolver's reply to ``asked``. Every new fact is placed by its valid
     time: an UPDATE whose new value is older than the fact it names stores the new value as
-    history and keeps the newer one current; a DELETE never ends a fact before it began."""
+    history and keeps the newer one current; a DELETE never ends a fact before it began.
+
+    Ids are read by their prefix wherever the reply put them; a decision naming an id it was
+    not shown is refused. A retirement (UPDATE, DELETE) is applied only where a new fact of the
+    same source with a related relation (``exclusive`` groups beside the built-in ones) or the
+    same target can replace it; otherwise it is refused, the old fact kept and an UPDATE's new
+    fact added (``exclusive`` None: every retirement as decided). Refusals go to plan.refused."""
     plan, existing_ids, timeline = asked.plan, asked.existing, asked.timeline
     new_ids = dict(asked.new)  # merges move facts onto other entities
     decided = _apply_merges(plan, reply, asked.questions, new_ids, asked.candidates)
     retired: set[str] = set()
-    for d in reply.decisions:
+    for given in reply.decisions:
+        d = read_ids(given, new_ids, existing_ids)
+        if isinstance(d, str):
+            plan.refused.append((_said(given), d))
+            continue
         old = existing_ids.get(d.existing_id or "")
         if old is not None and old.relation.id in retired:
             old = None  # one retirement per fact
+        if old is not None and exclusive is not None:
+            d = _plausible(plan, d, old, new_ids, exclusive)
+            if d.existing_id is None:
+                old = None
+            if d.operation == "NOOP" and old is None:
+                continue  # a refused DELETE
         if d.operation == "DELETE":
             if old is not None:
                 _delete(
@@ -427,6 +449,33 @@ def settle_updates(asked: UpdateQuestion, reply: UpdateResolution) -> Resolution
         if short_id not in decided:
             _place(plan, fact, None, None, timeline)
     return plan
+
+
+def _plausible(
+    plan: ResolutionPlan,
+    d: Decision,
+    old: Candidate,
+    new_ids: Mapping[str, PlannedFact],
+    exclusive: Sequence[Sequence[str]],
+) -> Decision:
+    """``d``, or, when the retirement it decides is not plausible (guards.retirement_refusal),
+    the decision that keeps the old fact: an UPDATE becomes an ADD, a DELETE a NOOP naming
+    nothing; the refusal is reported."""
+    if d.operation not in ("UPDATE", "DELETE"):
+        return d
+    by = [new_ids[d.new_id]] if d.new_id is not None and d.new_id in new_ids else []
+    if d.operation == "DELETE":
+        by = list(new_ids.values())
+    why = retirement_refusal(old.triplet, (f.triplet for f in by), exclusive)
+    if why is None:
+        return d
+    plan.refused.append((f"{d.operation} {old.relation.fact}", why))
+    kept = "ADD" if d.operation == "UPDATE" else "NOOP"
+    return d.model_copy(update={"operation": kept, "existing_id": None})
+
+
+def _said(d: Decision) -> str:
+    return f"{d.operation} new_id={d.new_id} existing_id={d.existing_id}"
 
 
 def _apply_merges(
