@@ -36,7 +36,8 @@ class ModeRefusedError(Exception):
     """The endpoint refused a request for its structured-output mode (not a passing fault)."""
 
     def __init__(self, mode: Mode, status: int, message: str) -> None:
-        super().__init__(f"{mode}: HTTP {status}: {message[:300]}")
+        said = " ".join(message.split())  # servers put tracebacks in the message
+        super().__init__(f"{mode}: HTTP {status}: {said[:240]}")
         self.mode = mode
 
 

@@ -154,6 +154,7 @@ def _dense_demo(
                 if op.previous is not None:
                     line += f"   (replaces: {op.previous.text})"
                 print(line)
+            _print_skipped(result)
             u = result.usage
             print(f"    [{u.llm_calls} LLM calls, {result.neo4j_queries} Neo4j round trips]")
         question = sample["questions"][0]
@@ -183,11 +184,18 @@ def _print_add(turn: dict[str, Any], result: AddResult) -> None:
         if op.previous is not None:
             line += f"   (replaces: {op.previous.fact})"
         print(line)
+    _print_skipped(result)
     u = result.usage
     print(
         f"    [{u.llm_calls} LLM calls, {u.prompt_tokens} prompt tokens, "
         f"{result.neo4j_queries} Neo4j round trips]"
     )
+
+
+def _print_skipped(result: AddResult) -> None:
+    """What the model wrote that was not stored, and why (a real model's mistakes)."""
+    for item in result.skipped:
+        print(f"    SKIP   {item.item}: {item.reason}")
 
 
 def _print_memory(mem: GraphMemory, user_id: str) -> None:

@@ -141,10 +141,13 @@ def restates_context(
         return False
     said = _words(new_text)
     earlier = _words(" ".join(context))
-    unsaid = []
-    for name in names:
-        words = _words(name)
-        unsaid.append(bool(words) and not (words & said) and words <= earlier)
+    unsaid = [
+        not (words & said) and words <= earlier
+        for words in (_words(name) for name in names)
+        if words  # "I", "a": nothing to look for
+    ]
+    if not unsaid:
+        return False
     return all(unsaid) if every else any(unsaid)
 
 
@@ -179,4 +182,4 @@ def memory_names(text: str, speaker: str) -> list[str]:
         for w in words
         if (w[:1].isupper() or any(c.isdigit() for c in w)) and not (_words(w) & skip)
     ]
-    return [n for n in names if n]
+    return [n for n in names if n and not speaker_word(n)]

@@ -157,3 +157,12 @@ def test_resolver_ids_are_enums_in_the_schema_sent() -> None:
     assert schema["properties"]["entities"]["items"]["properties"]["id"]["enum"] == ["M1"]
     plain = reply_schema(UpdateDecisions, ["N1"], [])
     assert plain["properties"]["decisions"]["items"]["properties"]["existing_id"]["enum"] == [None]
+
+
+def test_a_users_earlier_message_copied_as_a_memory_is_a_restatement() -> None:
+    # What the 1.5B model stored on the demo's last turn ("Any idea what I could cook?").
+    copied = "I live in San Francisco with my dog Max, and I work as a nurse at UCSF."
+    names = memory_names(copied, "alice")
+    assert names == ["San", "Francisco", "Max", "UCSF"]
+    assert restates_context(names, "Any idea what I could cook tonight?", [copied], every=True)
+    assert not restates_context(names, "Max is ill.", [copied], every=True)
