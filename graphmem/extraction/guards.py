@@ -155,7 +155,7 @@ def memory_too_short(text: str) -> bool:
     """Whether a memory is too short to mean anything ("I", "my", "Alice"): one word, unless
     it is written in a script without spaces (Chinese, Japanese, Thai) and has a few letters."""
     words = text.split()
-    if len(words) >= 2:
+    if len(words) >= 2 or not words:  # a blank one is reported as blank where it is stored
         return False
     letters = [ch for ch in text if unicodedata.category(ch)[0] in "LN"]
     return not (len(letters) >= 3 and any(_unspaced(ch) for ch in letters))
