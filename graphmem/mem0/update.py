@@ -312,7 +312,8 @@ def settle(
     for given in reply.decisions:
         d = read_ids(given, new, existing)
         if isinstance(d, str):
-            refusals.append((f"{given.operation} {given.new_id} {given.existing_id}", d))
+            said = f"{given.operation} new_id={given.new_id} existing_id={given.existing_id}"
+            refusals.append((said, d))
             continue
         old = existing.get(d.existing_id or "")
         if old is not None and old["id"] in retired:
