@@ -27,6 +27,7 @@ def test_the_public_surface_is_pinned() -> None:
             "LLMOutputError",
             "LLMRateLimitError",
             "LLMTimeoutError",
+            "LLMTruncatedError",
             "LLMUnavailableError",
             "LocalServerError",
             "Memory",
