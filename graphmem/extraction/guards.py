@@ -6,6 +6,7 @@ Each check here keeps such an item out and says why (AddResult.skipped); none ca
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -137,7 +138,7 @@ def restates_context(
     "she", "that")."""
     if not names or not context:
         return False
-    if set(_WORD.findall(name_key(new_text))) & _REFERRING:
+    if _all_words(new_text) & _REFERRING:
         return False
     said = _words(new_text)
     earlier = _words(" ".join(context))
@@ -166,10 +167,17 @@ def _unspaced(ch: str) -> bool:
     return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI", "HANGUL", "LAO", "KHMER"))
 
 
-def _words(text: str) -> set[str]:
+# Cached: screen_relations asks about the same new messages and context once per relation.
+@functools.lru_cache(maxsize=256)
+def _all_words(text: str) -> frozenset[str]:
+    """Every folded word of ``text``."""
+    return frozenset(_WORD.findall(name_key(text)))
+
+
+@functools.lru_cache(maxsize=256)
+def _words(text: str) -> frozenset[str]:
     """Folded words of three letters or more (or any word in a script without spaces)."""
-    folded = name_key(text)
-    return {w for w in _WORD.findall(folded) if len(w) >= 3 or any(_unspaced(c) for c in w)}
+    return frozenset(w for w in _all_words(text) if len(w) >= 3 or any(_unspaced(c) for c in w))
 
 
 def memory_names(text: str, speaker: str) -> list[str]:
